@@ -1,0 +1,31 @@
+# vpbridge: `make demo` and `make test` each set everything up first (idempotent).
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+export EGL_PLATFORM ?= surfaceless
+
+.PHONY: setup demo test lint typecheck pytest bench clean
+
+setup:
+	@bash scripts/setup.sh
+
+demo: setup
+	$(VENV)/bin/vpbridge demo --out out
+
+lint: setup
+	$(VENV)/bin/ruff check bridge tests bench docs/examples
+	$(VENV)/bin/ruff format --check bridge tests bench docs/examples
+
+typecheck: setup
+	$(VENV)/bin/mypy
+
+pytest: setup
+	$(PY) -m pytest -q
+
+test: setup lint typecheck pytest
+
+bench: setup
+	$(PY) bench/stream.py
+
+clean:
+	rm -rf out build .pytest_cache .mypy_cache .ruff_cache
