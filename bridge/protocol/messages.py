@@ -1,0 +1,401 @@
+"""Every message of protocol v1: typed msgspec Structs in one tagged union per plane.
+
+This module is the single source of truth for the wire schema: docs/protocol.md describes it and
+the C++ header is generated from it. Rules (docs/protocol.md, "Schema evolution"): schemas only
+grow, new fields have defaults, a field's type never changes, unknown fields are ignored.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Annotated, Any, Literal, Union
+
+import msgspec
+from msgspec import Meta, Struct
+
+PROTOCOL_VERSION = "1.0.0"
+"""The protocol version this code speaks (semver; see bridge.protocol.versioning)."""
+
+# -- bounded primitive types -------------------------------------------------------------------
+
+RequestId = Annotated[int, Meta(ge=0, le=2**53)]
+StreamId = Annotated[int, Meta(ge=0, le=2**31)]
+Name = Annotated[str, Meta(max_length=128)]
+Text = Annotated[str, Meta(max_length=4096)]
+Pixels = Annotated[int, Meta(ge=1, le=8192)]
+Metres = Annotated[float, Meta(gt=0.0, le=1.0e7)]
+Nanoseconds = Annotated[int, Meta(ge=0)]
+Mat4 = Annotated[tuple[float, ...], Meta(min_length=16, max_length=16)]
+"""A 4×4 rigid transform, 16 floats in row-major order (``np.array(m).reshape(4, 4)``)."""
+ParamValue = Union[bool, int, float, str, list[float], None]
+"""A live-parameter value: a scalar, a string, or a short vector of floats."""
+
+
+class ErrorCode(str, enum.Enum):
+    """The fixed list of error codes; clients branch on these, never on message text."""
+
+    BAD_REQUEST = "BAD_REQUEST"
+    UNAUTHORIZED = "UNAUTHORIZED"
+    FORBIDDEN = "FORBIDDEN"
+    NOT_FOUND = "NOT_FOUND"
+    CONFLICT = "CONFLICT"
+    UNSUPPORTED_VERSION = "UNSUPPORTED_VERSION"
+    UNSUPPORTED = "UNSUPPORTED"
+    TOO_LARGE = "TOO_LARGE"
+    RATE_LIMITED = "RATE_LIMITED"
+    UNAVAILABLE = "UNAVAILABLE"
+    INTERNAL = "INTERNAL"
+
+
+Role = Literal["director", "viewer", "engine"]
+ColorEncoding = Literal["rgba8", "rgb8", "jpeg", "none"]
+DepthEncoding = Literal["f16", "none"]
+IdsEncoding = Literal["u16", "none"]
+Projection = Literal["mono", "stereo", "equirect", "equirect_stereo"]
+
+
+class _Msg(Struct, tag_field="type", tag=str.lower, frozen=True, kw_only=True, omit_defaults=True):
+    """Base of every message: a map tagged by ``type`` (the lower-cased class name)."""
+
+
+class _Part(Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """Base of nested (untagged) structs."""
+
+
+# -- camera models -----------------------------------------------------------------------------
+
+
+class Fov(_Msg):
+    """Field of view as four angles in radians, OpenXR convention (left and down are negative)."""
+
+    left: Annotated[float, Meta(ge=-1.57, le=1.57)]
+    right: Annotated[float, Meta(ge=-1.57, le=1.57)]
+    up: Annotated[float, Meta(ge=-1.57, le=1.57)]
+    down: Annotated[float, Meta(ge=-1.57, le=1.57)]
+
+
+class Intrinsics(_Msg):
+    """Pinhole intrinsics in pixels of the requested image size; (cx, cy) from the top-left corner."""
+
+    fx: Annotated[float, Meta(gt=0.0, le=1.0e6)]
+    fy: Annotated[float, Meta(gt=0.0, le=1.0e6)]
+    cx: Annotated[float, Meta(ge=-1.0e6, le=1.0e6)]
+    cy: Annotated[float, Meta(ge=-1.0e6, le=1.0e6)]
+
+
+CameraModel = Union[Fov, Intrinsics]
+
+
+class EyeView(_Part):
+    """One view of a multi-view request (an XR eye): its own pose and field of view."""
+
+    T_world_camera: Mat4
+    """Pose of this eye's camera in the world, OpenGL convention, −Z forward, Y up, metres."""
+    fov: Fov
+
+
+# -- control plane: handshake, errors, liveness ----------------------------------------------
+
+
+class Limits(_Part):
+    """What the server accepts; a client sizes its requests by these."""
+
+    max_message_bytes: int
+    max_width: int
+    max_height: int
+    max_credits: int
+    max_streams: int
+    heartbeat_ms: int
+    session_timeout_ms: int
+
+
+class Endpoints(_Part):
+    """Where the other two planes are; a client connects to these after the handshake."""
+
+    state: str
+    frames: str
+
+
+class Hello(_Msg):
+    """First message on the control plane. Answered by `Welcome` or `Error`."""
+
+    rid: RequestId
+    protocol: Name
+    """The client's protocol semver (e.g. "1.0.0"); same major is accepted."""
+    client: Name = "unknown"
+    """A human-readable client name, shown in presence and logs."""
+    client_version: Name = ""
+    role: Role = "viewer"
+    """The role asked for. With keys configured, the key's role wins."""
+
+
+class Welcome(_Msg):
+    """Handshake accepted."""
+
+    rid: RequestId
+    protocol: Name
+    server: Name
+    server_version: Name
+    session: Name
+    """Opaque session token; the frames socket sends it in `Attach`."""
+    role: Role
+    """The role granted (may differ from the one asked for)."""
+    limits: Limits
+    endpoints: Endpoints
+    warnings: list[Text] = []
+
+
+class Error(_Msg):
+    """A request failed. `rid` names it (0 when the request could not be decoded)."""
+
+    rid: RequestId = 0
+    code: ErrorCode
+    message: Text
+    field: Name | None = None
+    """Path of the bad field, e.g. "$.width", when one is known."""
+    hint: Text = ""
+
+
+class Ok(_Msg):
+    """A request succeeded and has nothing else to say."""
+
+    rid: RequestId
+    detail: Text = ""
+
+
+class Ping(_Msg):
+    """Liveness and clock probe; any role may send it."""
+
+    rid: RequestId
+    t_client_ns: Nanoseconds = 0
+
+
+class Pong(_Msg):
+    rid: RequestId
+    t_client_ns: Nanoseconds = 0
+    """Echo of the ping's timestamp, for round-trip time."""
+    t_server_ns: Nanoseconds = 0
+
+
+class Bye(_Msg):
+    """The client is leaving; the server frees its streams at once. Answered by `Ok`."""
+
+    rid: RequestId
+
+
+# -- control plane: streams ---------------------------------------------------------------------
+
+
+class OpenStream(_Msg):
+    """Open a frame stream with defaults every pose request may override."""
+
+    rid: RequestId
+    width: Pixels = 1280
+    height: Pixels = 720
+    fov: CameraModel | None = None
+    """Defaults to a 60° vertical, aspect-correct symmetric FOV."""
+    near: Metres = 0.05
+    far: Metres = 2000.0
+    color: ColorEncoding = "rgba8"
+    depth: DepthEncoding = "f16"
+    ids: IdsEncoding = "none"
+    jpeg_quality: Annotated[int, Meta(ge=1, le=100)] = 85
+    projection: Projection = "mono"
+    ipd_m: Annotated[float, Meta(ge=0.0, le=1.0)] = 0.064
+    """Eye separation for "stereo" and "equirect_stereo" when no per-eye views are sent."""
+
+
+class StreamOpened(_Msg):
+    rid: RequestId
+    stream: StreamId
+    max_credits: int
+
+
+class CloseStream(_Msg):
+    rid: RequestId
+    stream: StreamId
+
+
+# -- control plane: state ---------------------------------------------------------------------
+
+
+class GetState(_Msg):
+    """Ask for a snapshot of the shared state. Answered by `StateSnapshot`."""
+
+    rid: RequestId
+
+
+class StateSnapshot(_Msg):
+    """All shared state as of sequence number `seq`; deltas with a larger seq follow on the state plane."""
+
+    rid: RequestId
+    seq: int
+    values: dict[str, ParamValue] = {}
+    scene_version: int = 0
+
+
+class SetParams(_Msg):
+    """Change live parameters (directors only). Answered by `Ok` with the new state seq in `detail`."""
+
+    rid: RequestId
+    values: Annotated[dict[Name, ParamValue], Meta(max_length=256)]
+    base_seq: int | None = None
+    """When set, the change is refused with CONFLICT unless the state is still at this seq."""
+
+
+# -- state plane (PUB → SUB) ---------------------------------------------------------------------
+
+
+class StateDelta(_Msg):
+    """A change to shared state. A client that sees seq jump by more than one re-snapshots."""
+
+    seq: int
+    values: dict[str, ParamValue] = {}
+    removed: list[str] = []
+    scene_version: int = 0
+    author: Name = ""
+    t_server_ns: Nanoseconds = 0
+
+
+# -- frames plane (DEALER → ROUTER) -------------------------------------------------------------
+
+
+class Attach(_Msg):
+    """First message on the frames socket: binds it to a handshaken session. Answered by `Ok`."""
+
+    rid: RequestId
+    session: Name
+
+
+class Credit(_Msg):
+    """Grant `n` more frames on a stream. Credits held are capped at the stream's max_credits."""
+
+    stream: StreamId
+    n: Annotated[int, Meta(ge=1, le=64)] = 1
+
+
+class PoseRequest(_Msg):
+    """Render the stream from this pose. Only the newest request per stream is kept."""
+
+    stream: StreamId
+    pose_id: RequestId
+    """Echoed in the frame header so the client can match frames to requests."""
+    T_world_camera: Mat4
+    """Pose of the camera in the world, OpenGL convention, −Z forward, Y up, metres."""
+    t_pose_ns: Nanoseconds = 0
+    """When the client sampled the pose, in the client's clock (echoed for latency accounting)."""
+    fov: CameraModel | None = None
+    width: Pixels | None = None
+    height: Pixels | None = None
+    near: Metres | None = None
+    far: Metres | None = None
+    color: ColorEncoding | None = None
+    depth: DepthEncoding | None = None
+    eyes: Annotated[list[EyeView], Meta(max_length=2)] = []
+    """Per-eye poses and FOVs (XR). When given, they replace T_world_camera/fov for rendering."""
+
+
+# -- frames plane (ROUTER → DEALER): header of a multipart frame ---------------------------------
+
+
+class StageTimes(_Part):
+    """Per-stage timestamps. t_pose is the client's clock; the others are the server's monotonic clock."""
+
+    t_pose: Nanoseconds = 0
+    t_received: Nanoseconds = 0
+    t_render_start: Nanoseconds = 0
+    t_render_end: Nanoseconds = 0
+    t_encode_end: Nanoseconds = 0
+    t_send: Nanoseconds = 0
+
+
+class ViewInfo(_Part):
+    """The camera one view was rendered with: enough to reproject it."""
+
+    T_world_camera: Mat4
+    fov: Fov
+    intrinsics: Intrinsics
+
+
+class PartInfo(_Part):
+    """Describes one payload part that follows the header, in order."""
+
+    kind: Literal["color", "depth", "ids"]
+    view: int = 0
+    encoding: Name
+    """rgba8 | rgb8 | jpeg (colour), f16 (depth in metres, +inf = sky), u16 (object ids, 0 = none)."""
+    width: int
+    height: int
+    nbytes: int
+
+
+class FrameHeader(_Msg):
+    """The typed header of a frame; payload parts follow it as raw bytes."""
+
+    protocol: Name = PROTOCOL_VERSION
+    stream: StreamId
+    seq: int
+    """Per-stream frame counter, from 1."""
+    pose_id: RequestId
+    projection: Projection = "mono"
+    near: float
+    far: float
+    views: list[ViewInfo]
+    parts: list[PartInfo]
+    times: StageTimes
+    scene_version: int = 0
+    look: Name = ""
+    provenance: Text = ""
+    """One line: which builder, seed and source produced the scene."""
+
+
+class StreamClosed(_Msg):
+    """Sent on the frames plane when the server closes a stream (stall, scene gone, shutdown)."""
+
+    stream: StreamId
+    reason: Text
+
+
+class ServerBye(_Msg):
+    """Sent on the control plane (and published) when the server shuts down."""
+
+    reason: Text = "server shutting down"
+
+
+# -- unions, one per direction and plane --------------------------------------------------------
+
+ControlRequest = Union[Hello, Ping, Bye, OpenStream, CloseStream, GetState, SetParams]
+ControlReply = Union[Welcome, Error, Ok, Pong, StreamOpened, StateSnapshot, ServerBye]
+FramesRequest = Union[Attach, Credit, PoseRequest]
+FramesEvent = Union[Ok, Error, StreamClosed, ServerBye]
+StateMessage = Union[StateDelta, ServerBye]
+
+ALL_MESSAGES: tuple[type[Any], ...] = (
+    Hello,
+    Welcome,
+    Error,
+    Ok,
+    Ping,
+    Pong,
+    Bye,
+    OpenStream,
+    StreamOpened,
+    CloseStream,
+    GetState,
+    StateSnapshot,
+    SetParams,
+    StateDelta,
+    Attach,
+    Credit,
+    PoseRequest,
+    FrameHeader,
+    StreamClosed,
+    ServerBye,
+)
+
+
+def tag_of(cls: type[Any]) -> str:
+    """The wire tag (``type`` field value) of a message class."""
+    info = msgspec.inspect.type_info(cls)
+    assert isinstance(info, msgspec.inspect.StructType)
+    return str(info.tag)
