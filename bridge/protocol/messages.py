@@ -8,6 +8,7 @@ grow, new fields have defaults, a field's type never changes, unknown fields are
 from __future__ import annotations
 
 import enum
+import re
 from typing import Annotated, Any, Literal, Union
 
 import msgspec
@@ -54,8 +55,12 @@ IdsEncoding = Literal["u16", "none"]
 Projection = Literal["mono", "stereo", "equirect", "equirect_stereo"]
 
 
-class _Msg(Struct, tag_field="type", tag=str.lower, frozen=True, kw_only=True, omit_defaults=True):
-    """Base of every message: a map tagged by ``type`` (the lower-cased class name)."""
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+class _Msg(Struct, tag_field="type", tag=_snake, frozen=True, kw_only=True, omit_defaults=True):
+    """Base of every message: a map tagged by ``type``, the snake_case class name (``open_stream``)."""
 
 
 class _Part(Struct, frozen=True, kw_only=True, omit_defaults=True):
@@ -65,7 +70,7 @@ class _Part(Struct, frozen=True, kw_only=True, omit_defaults=True):
 # -- camera models -----------------------------------------------------------------------------
 
 
-class Fov(_Msg):
+class Fov(_Msg, kw_only=True):
     """Field of view as four angles in radians, OpenXR convention (left and down are negative)."""
 
     left: Annotated[float, Meta(ge=-1.57, le=1.57)]
@@ -74,7 +79,7 @@ class Fov(_Msg):
     down: Annotated[float, Meta(ge=-1.57, le=1.57)]
 
 
-class Intrinsics(_Msg):
+class Intrinsics(_Msg, kw_only=True):
     """Pinhole intrinsics in pixels of the requested image size; (cx, cy) from the top-left corner."""
 
     fx: Annotated[float, Meta(gt=0.0, le=1.0e6)]
@@ -86,7 +91,7 @@ class Intrinsics(_Msg):
 CameraModel = Union[Fov, Intrinsics]
 
 
-class EyeView(_Part):
+class EyeView(_Part, kw_only=True):
     """One view of a multi-view request (an XR eye): its own pose and field of view."""
 
     T_world_camera: Mat4
@@ -97,7 +102,7 @@ class EyeView(_Part):
 # -- control plane: handshake, errors, liveness ----------------------------------------------
 
 
-class Limits(_Part):
+class Limits(_Part, kw_only=True):
     """What the server accepts; a client sizes its requests by these."""
 
     max_message_bytes: int
@@ -109,14 +114,14 @@ class Limits(_Part):
     session_timeout_ms: int
 
 
-class Endpoints(_Part):
+class Endpoints(_Part, kw_only=True):
     """Where the other two planes are; a client connects to these after the handshake."""
 
     state: str
     frames: str
 
 
-class Hello(_Msg):
+class Hello(_Msg, kw_only=True):
     """First message on the control plane. Answered by `Welcome` or `Error`."""
 
     rid: RequestId
@@ -129,7 +134,7 @@ class Hello(_Msg):
     """The role asked for. With keys configured, the key's role wins."""
 
 
-class Welcome(_Msg):
+class Welcome(_Msg, kw_only=True):
     """Handshake accepted."""
 
     rid: RequestId
@@ -145,7 +150,7 @@ class Welcome(_Msg):
     warnings: list[Text] = []
 
 
-class Error(_Msg):
+class Error(_Msg, kw_only=True):
     """A request failed. `rid` names it (0 when the request could not be decoded)."""
 
     rid: RequestId = 0
@@ -156,28 +161,28 @@ class Error(_Msg):
     hint: Text = ""
 
 
-class Ok(_Msg):
+class Ok(_Msg, kw_only=True):
     """A request succeeded and has nothing else to say."""
 
     rid: RequestId
     detail: Text = ""
 
 
-class Ping(_Msg):
+class Ping(_Msg, kw_only=True):
     """Liveness and clock probe; any role may send it."""
 
     rid: RequestId
     t_client_ns: Nanoseconds = 0
 
 
-class Pong(_Msg):
+class Pong(_Msg, kw_only=True):
     rid: RequestId
     t_client_ns: Nanoseconds = 0
     """Echo of the ping's timestamp, for round-trip time."""
     t_server_ns: Nanoseconds = 0
 
 
-class Bye(_Msg):
+class Bye(_Msg, kw_only=True):
     """The client is leaving; the server frees its streams at once. Answered by `Ok`."""
 
     rid: RequestId
@@ -186,7 +191,7 @@ class Bye(_Msg):
 # -- control plane: streams ---------------------------------------------------------------------
 
 
-class OpenStream(_Msg):
+class OpenStream(_Msg, kw_only=True):
     """Open a frame stream with defaults every pose request may override."""
 
     rid: RequestId
@@ -205,13 +210,13 @@ class OpenStream(_Msg):
     """Eye separation for "stereo" and "equirect_stereo" when no per-eye views are sent."""
 
 
-class StreamOpened(_Msg):
+class StreamOpened(_Msg, kw_only=True):
     rid: RequestId
     stream: StreamId
     max_credits: int
 
 
-class CloseStream(_Msg):
+class CloseStream(_Msg, kw_only=True):
     rid: RequestId
     stream: StreamId
 
@@ -219,13 +224,13 @@ class CloseStream(_Msg):
 # -- control plane: state ---------------------------------------------------------------------
 
 
-class GetState(_Msg):
+class GetState(_Msg, kw_only=True):
     """Ask for a snapshot of the shared state. Answered by `StateSnapshot`."""
 
     rid: RequestId
 
 
-class StateSnapshot(_Msg):
+class StateSnapshot(_Msg, kw_only=True):
     """All shared state as of sequence number `seq`; deltas with a larger seq follow on the state plane."""
 
     rid: RequestId
@@ -234,7 +239,7 @@ class StateSnapshot(_Msg):
     scene_version: int = 0
 
 
-class SetParams(_Msg):
+class SetParams(_Msg, kw_only=True):
     """Change live parameters (directors only). Answered by `Ok` with the new state seq in `detail`."""
 
     rid: RequestId
@@ -246,7 +251,7 @@ class SetParams(_Msg):
 # -- state plane (PUB → SUB) ---------------------------------------------------------------------
 
 
-class StateDelta(_Msg):
+class StateDelta(_Msg, kw_only=True):
     """A change to shared state. A client that sees seq jump by more than one re-snapshots."""
 
     seq: int
@@ -260,21 +265,21 @@ class StateDelta(_Msg):
 # -- frames plane (DEALER → ROUTER) -------------------------------------------------------------
 
 
-class Attach(_Msg):
+class Attach(_Msg, kw_only=True):
     """First message on the frames socket: binds it to a handshaken session. Answered by `Ok`."""
 
     rid: RequestId
     session: Name
 
 
-class Credit(_Msg):
+class Credit(_Msg, kw_only=True):
     """Grant `n` more frames on a stream. Credits held are capped at the stream's max_credits."""
 
     stream: StreamId
     n: Annotated[int, Meta(ge=1, le=64)] = 1
 
 
-class PoseRequest(_Msg):
+class PoseRequest(_Msg, kw_only=True):
     """Render the stream from this pose. Only the newest request per stream is kept."""
 
     stream: StreamId
@@ -298,7 +303,7 @@ class PoseRequest(_Msg):
 # -- frames plane (ROUTER → DEALER): header of a multipart frame ---------------------------------
 
 
-class StageTimes(_Part):
+class StageTimes(_Part, kw_only=True):
     """Per-stage timestamps. t_pose is the client's clock; the others are the server's monotonic clock."""
 
     t_pose: Nanoseconds = 0
@@ -309,7 +314,7 @@ class StageTimes(_Part):
     t_send: Nanoseconds = 0
 
 
-class ViewInfo(_Part):
+class ViewInfo(_Part, kw_only=True):
     """The camera one view was rendered with: enough to reproject it."""
 
     T_world_camera: Mat4
@@ -317,7 +322,7 @@ class ViewInfo(_Part):
     intrinsics: Intrinsics
 
 
-class PartInfo(_Part):
+class PartInfo(_Part, kw_only=True):
     """Describes one payload part that follows the header, in order."""
 
     kind: Literal["color", "depth", "ids"]
@@ -329,7 +334,7 @@ class PartInfo(_Part):
     nbytes: int
 
 
-class FrameHeader(_Msg):
+class FrameHeader(_Msg, kw_only=True):
     """The typed header of a frame; payload parts follow it as raw bytes."""
 
     protocol: Name = PROTOCOL_VERSION
@@ -349,14 +354,14 @@ class FrameHeader(_Msg):
     """One line: which builder, seed and source produced the scene."""
 
 
-class StreamClosed(_Msg):
+class StreamClosed(_Msg, kw_only=True):
     """Sent on the frames plane when the server closes a stream (stall, scene gone, shutdown)."""
 
     stream: StreamId
     reason: Text
 
 
-class ServerBye(_Msg):
+class ServerBye(_Msg, kw_only=True):
     """Sent on the control plane (and published) when the server shuts down."""
 
     reason: Text = "server shutting down"
