@@ -36,7 +36,18 @@ STATE_TOPIC: Final = b"vpb.state"
 
 T = TypeVar("T")
 
-_encoder = msgspec.msgpack.Encoder()
+def _enc_hook(obj: Any) -> Any:
+    """numpy scalars and small arrays are accepted where the schema wants floats (poses, vectors)."""
+    item = getattr(obj, "item", None)
+    if item is not None and getattr(obj, "ndim", None) == 0:
+        return item()
+    tolist = getattr(obj, "tolist", None)
+    if tolist is not None and getattr(obj, "size", 1 << 30) <= 4096:
+        return tolist()
+    raise NotImplementedError(f"cannot encode objects of type {type(obj).__name__}")
+
+
+_encoder = msgspec.msgpack.Encoder(enc_hook=_enc_hook)
 _dec_control_req = msgspec.msgpack.Decoder(m.ControlRequest)
 _dec_control_rep = msgspec.msgpack.Decoder(m.ControlReply)
 _dec_frames_req = msgspec.msgpack.Decoder(m.FramesRequest)
@@ -82,6 +93,9 @@ def _validation_error(text: str, plane: str) -> ProtocolError:
         )
     path = _PATH.search(text)
     field = path.group(1) if path else None
+    if field is None and text.startswith("Expected `object`"):
+        return ProtocolError("BAD_REQUEST", f"a {plane}-plane message must be a MessagePack map, not {text.split('got ')[-1]}",
+                             hint="encode each message as one map with a `type` field (docs/protocol.md)")
     message = _PATH.sub("", text)
     if field is not None:
         message = f"{message} at `{field}`"

@@ -108,6 +108,9 @@ class RenderResult:
     provenance: str = ""
     t_render_start_ns: int = 0
     t_render_end_ns: int = 0
+    fresh: bool = False
+    """True when the arrays are new or never written again, so the server may send them zero-copy;
+    False (the default) makes the server copy them before the source renders again."""
 
 
 @runtime_checkable

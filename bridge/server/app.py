@@ -1,0 +1,405 @@
+"""The asyncio server: owns the three sockets, sessions, the stream scheduler and shutdown.
+
+One event loop owns every socket. Rendering and encoding run on the render thread (`RenderWorker`);
+the loop only decodes requests, schedules the newest pose of each stream that holds a credit, and
+sends finished frames zero-copy. Control requests are answered by `bridge.server.control`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+import zmq
+import zmq.asyncio
+
+from bridge.errors import ProtocolError
+from bridge.protocol import codec
+from bridge.protocol import messages as m
+from bridge.render.source import FrameSource
+from bridge.server import control, framing
+from bridge.server.config import ServerConfig
+from bridge.server.session import Session, Stream
+from bridge.server.state import StateStore
+from bridge.server.worker import RenderWorker
+from bridge.transport.security import KeysFile, ZapHandler, load_keys_file
+from bridge.transport.sockets import Heartbeat, SocketOptions, bind, configure
+
+__all__ = ["Server"]
+
+log = logging.getLogger("vpbridge.server")
+PIPELINE_DEPTH = 2
+"""Render jobs in flight: one rendering while the next waits, so the thread never idles between frames."""
+
+
+class Server:
+    """A vpbridge server. `await start()`, then `await wait_closed()`; `await stop()` from anywhere on the loop."""
+
+    def __init__(self, config: ServerConfig, source_factory: Callable[[], FrameSource] | None = None) -> None:
+        config.validate()
+        self.config = config
+        self.limits = config.limits
+        if source_factory is None:
+            from bridge.render.testpattern import TestPatternSource
+
+            source_factory = TestPatternSource
+        self.keys: KeysFile | None = load_keys_file(config.keys_file) if config.keys_file else None
+        self.worker = RenderWorker(source_factory)
+        self.sessions: dict[bytes, Session] = {}
+        """Sessions by control routing id."""
+        self.by_token: dict[str, Session] = {}
+        self.by_frames_id: dict[bytes, Session] = {}
+        self.streams: dict[int, Stream] = {}
+        self.state = StateStore(self._publish)
+        self.endpoints: dict[str, str] = {}
+        self.stats = {"frames": 0, "dropped_hwm": 0, "errors": 0, "sessions_dropped": 0, "replaced": 0}
+        self._next_stream = 1
+        self._in_flight = 0
+        self._rr: list[int] = []
+        self._kick = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._closed = asyncio.Event()
+        self._stopping = False
+        self._zap: ZapHandler | None = None
+        self.ctx: zmq.asyncio.Context | None = None
+
+    # -- lifecycle ------------------------------------------------------------------------------
+
+    async def start(self) -> dict[str, str]:
+        await asyncio.to_thread(self.worker.start)
+        self.ctx = zmq.asyncio.Context()
+        hb = Heartbeat(self.limits.heartbeat_ms, self.limits.heartbeat_ms * 3, self.limits.heartbeat_ms * 6)
+        if self.keys is not None:
+            self._zap = ZapHandler(self.ctx, self.keys)
+            self._zap.start()
+        opts = SocketOptions(max_message_bytes=self.limits.hard_max_message_bytes, heartbeat=hb, router_mandatory=True,
+                             sndhwm=1000, rcvhwm=1000)  # fmt: skip
+        self.control = self._socket(zmq.ROUTER, opts)
+        self.frames = self._socket(zmq.ROUTER, SocketOptions(max_message_bytes=1 << 20, heartbeat=hb,
+                                                             router_mandatory=True, sndhwm=64, rcvhwm=1000))  # fmt: skip
+        self.pub = self._socket(zmq.PUB, SocketOptions(heartbeat=hb, sndhwm=10_000))
+        want = self.config.endpoints()
+        try:
+            self.endpoints = {
+                "control": bind(self.control, want["control"]),
+                "state": bind(self.pub, want["state"]),
+                "frames": bind(self.frames, want["frames"]),
+            }
+        except Exception:
+            self._close_sockets()
+            await asyncio.to_thread(self.worker.stop)
+            raise
+        loop = asyncio.get_running_loop()
+        for coro, name in ((self._control_loop(), "control"), (self._frames_loop(), "frames"),
+                           (self._scheduler(), "scheduler"), (self._housekeeping(), "housekeeping")):  # fmt: skip
+            self._tasks.append(loop.create_task(coro, name=f"vpbridge-{name}"))
+        log.info("serving on %s", self.endpoints)
+        return self.endpoints
+
+    def _socket(self, kind: int, opts: SocketOptions) -> zmq.asyncio.Socket:
+        assert self.ctx is not None
+        sock = configure(self.ctx.socket(kind), opts)
+        if self.keys is not None:
+            sock.setsockopt(zmq.CURVE_SERVER, 1)
+            sock.setsockopt_string(zmq.CURVE_SECRETKEY, self.keys.server_secret)
+            sock.setsockopt_string(zmq.ZAP_DOMAIN, "vpbridge")
+        return sock
+
+    async def stop(self, reason: str = "server shutting down") -> None:
+        """Tell every client, close every stream, stop the render thread and the sockets."""
+        if self._stopping:
+            await self._closed.wait()
+            return
+        self._stopping = True
+        bye = codec.encode(m.ServerBye(reason=reason))
+        for s in list(self.sessions.values()):
+            for st in list(s.streams.values()):
+                self._send_event(s, m.StreamClosed(stream=st.id, reason=reason))
+            self._send_control(s.control_id, bye)
+        _send_now(self.pub, [codec.STATE_TOPIC, bye])
+        await asyncio.sleep(0.05)  # let the goodbyes leave before the sockets close
+        for t in self._tasks:
+            t.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._zap is not None:
+            await self._zap.close()
+        self._close_sockets()
+        await asyncio.to_thread(self.worker.stop)
+        self._closed.set()
+
+    def _close_sockets(self) -> None:
+        for name in ("control", "frames", "pub"):
+            sock = getattr(self, name, None)
+            if sock is not None:
+                sock.close(linger=0)
+        if self.ctx is not None:
+            self.ctx.term()
+
+    async def wait_closed(self) -> None:
+        await self._closed.wait()
+
+    # -- control plane --------------------------------------------------------------------------
+
+    async def _control_loop(self) -> None:
+        while True:
+            frames = await self.control.recv_multipart(copy=False)
+            ident = frames[0].bytes
+            try:
+                reply = self._handle_control(frames)
+            except Exception as exc:  # a bug must not take the server down; the client still gets an answer
+                log.exception("control request failed")
+                reply = m.Error(code=m.ErrorCode.INTERNAL, message=f"internal error: {type(exc).__name__}",
+                                hint="this is a server bug; the server keeps running")  # fmt: skip
+            if reply is not None:
+                self._send_control(ident, codec.encode(reply))
+
+    def _handle_control(self, frames: list[zmq.Frame]) -> Any:
+        if len(frames) != 2:
+            self.stats["errors"] += 1
+            return m.Error(code=m.ErrorCode.BAD_REQUEST, message=f"expected one message part, got {len(frames) - 1}",
+                           hint="send each control request as a single MessagePack frame")  # fmt: skip
+        body = frames[1].buffer
+        if body.nbytes > self.limits.max_message_bytes:
+            self.stats["errors"] += 1
+            return m.Error(rid=codec.request_id_of(body[:4096]), code=m.ErrorCode.TOO_LARGE,
+                           message=f"request of {body.nbytes} bytes exceeds the limit of {self.limits.max_message_bytes}",
+                           hint="split the request; see Welcome.limits.max_message_bytes")  # fmt: skip
+        try:
+            req = codec.decode_control_request(body)
+        except ProtocolError as exc:
+            self.stats["errors"] += 1
+            return m.Error(rid=codec.request_id_of(body), code=m.ErrorCode(exc.code), message=exc.message,
+                           field=exc.field, hint=exc.hint)  # fmt: skip
+        user_key = _user_id(frames[1])
+        return control.handle(self, frames[0].bytes, req, user_key)
+
+    def _send_control(self, ident: bytes, body: bytes) -> None:
+        exc = _send_now(self.control, [ident, body])
+        if exc is not None:  # EHOSTUNREACH: the peer is gone; EAGAIN: it stopped reading
+            session = self.sessions.get(ident)
+            if session is not None and not self._stopping:
+                log.info("control peer %s unreachable (%s); dropping its session", session.name, exc)
+                self.drop_session(session, "unreachable")
+
+    # -- sessions -------------------------------------------------------------------------------
+
+    def add_session(self, session: Session) -> None:
+        old = self.sessions.get(session.control_id)
+        if old is not None:
+            self.drop_session(old, "re-handshake")
+        self.sessions[session.control_id] = session
+        self.by_token[session.token] = session
+        self.state.update({f"presence.{session.token[:8]}": f"{session.name} ({session.role})"}, author=session.name)
+
+    def drop_session(self, session: Session, why: str) -> None:
+        if self.sessions.get(session.control_id) is not session:
+            return
+        for sid in list(session.streams):
+            self.close_stream(session.streams[sid], why, notify=False)
+        del self.sessions[session.control_id]
+        self.by_token.pop(session.token, None)
+        if session.frames_id is not None:
+            self.by_frames_id.pop(session.frames_id, None)
+        self.stats["sessions_dropped"] += 1
+        if not self._stopping:
+            self.state.update({}, removed=(f"presence.{session.token[:8]}",), author=session.name)
+        log.info("session %s (%s) closed: %s", session.name, session.role, why)
+
+    def open_stream(self, session: Session, spec: framing.StreamSpec) -> Stream:
+        st = Stream(self._next_stream, session, spec, self.limits.max_credits)
+        self._next_stream += 1
+        session.streams[st.id] = st
+        self.streams[st.id] = st
+        self._rr.append(st.id)
+        return st
+
+    def close_stream(self, st: Stream, reason: str, *, notify: bool) -> None:
+        st.session.streams.pop(st.id, None)
+        self.streams.pop(st.id, None)
+        if st.id in self._rr:
+            self._rr.remove(st.id)
+        if notify:
+            self._send_event(st.session, m.StreamClosed(stream=st.id, reason=reason))
+
+    def state_changed(self) -> None:
+        """Live parameters changed: re-render every stream's last pose (unless a newer one waits)."""
+        for st in self.streams.values():
+            if st.pending is None and st.last_pose is not None:
+                st.pending, st.t_pending = st.last_pose, time.monotonic_ns()
+        self._kick.set()
+
+    # -- frames plane ---------------------------------------------------------------------------
+
+    async def _frames_loop(self) -> None:
+        while True:
+            frames = await self.frames.recv_multipart(copy=False)
+            ident = frames[0].bytes
+            try:
+                reply = self._handle_frames(ident, frames)
+            except Exception as exc:
+                log.exception("frames request failed")
+                reply = m.Error(code=m.ErrorCode.INTERNAL, message=f"internal error: {type(exc).__name__}")
+            if reply is not None:
+                _send_now(self.frames, [ident, codec.EVENT_TOPIC, codec.encode(reply)])
+
+    def _handle_frames(self, ident: bytes, frames: list[zmq.Frame]) -> Any:
+        if len(frames) != 2:
+            return m.Error(code=m.ErrorCode.BAD_REQUEST, message=f"expected one message part, got {len(frames) - 1}")
+        body = frames[1].buffer
+        if body.nbytes > 65536:
+            return m.Error(code=m.ErrorCode.TOO_LARGE, message=f"frames-plane message of {body.nbytes} bytes exceeds 65536")
+        try:
+            req = codec.decode_frames_request(body)
+        except ProtocolError as exc:
+            self.stats["errors"] += 1
+            return m.Error(rid=codec.request_id_of(body), code=m.ErrorCode(exc.code), message=exc.message,
+                           field=exc.field, hint=exc.hint)  # fmt: skip
+        if isinstance(req, m.Attach):
+            session = self.by_token.get(req.session)
+            if session is None:
+                return m.Error(rid=req.rid, code=m.ErrorCode.UNAUTHORIZED, message="unknown session token",
+                               field="$.session", hint="handshake on the control plane first (the server may have restarted)")  # fmt: skip
+            key = _user_id(frames[1])
+            if self.keys is not None and key != session.key:
+                return m.Error(rid=req.rid, code=m.ErrorCode.FORBIDDEN, message="this key does not own that session")
+            if session.frames_id is not None:
+                self.by_frames_id.pop(session.frames_id, None)
+            session.frames_id = ident
+            self.by_frames_id[ident] = session
+            session.touch()
+            return m.Ok(rid=req.rid, detail="attached")
+        session = self.by_frames_id.get(ident)
+        if session is None:
+            return m.Error(rid=getattr(req, "pose_id", 0), code=m.ErrorCode.UNAUTHORIZED,
+                           message="frames socket not attached to a session",
+                           hint="send Attach with the session token from Welcome (the server may have restarted)")  # fmt: skip
+        session.touch()
+        st = session.streams.get(req.stream)
+        if st is None:
+            return m.Error(rid=getattr(req, "pose_id", 0), code=m.ErrorCode.NOT_FOUND,
+                           message=f"stream {req.stream} is not open in this session", field="$.stream",
+                           hint="open one with OpenStream on the control plane")  # fmt: skip
+        if isinstance(req, m.Credit):
+            st.credits = min(st.max_credits, st.credits + req.n)
+            st.starved_since = None
+        else:
+            err = control.check_pose(self, st, req)
+            if err is not None:
+                return err
+            if st.pending is not None:
+                st.replaced += 1
+                self.stats["replaced"] += 1
+            st.pending, st.t_pending = req, time.monotonic_ns()
+            if st.credits == 0 and st.starved_since is None:
+                st.starved_since = time.monotonic()
+        self._kick.set()
+        return None
+
+    def _send_event(self, session: Session, event: Any) -> None:
+        if session.frames_id is not None:
+            _send_now(self.frames, [session.frames_id, codec.EVENT_TOPIC, codec.encode(event)])
+
+    # -- scheduling and sending frames ----------------------------------------------------------
+
+    async def _scheduler(self) -> None:
+        while True:
+            await self._kick.wait()
+            self._kick.clear()
+            while self._in_flight < PIPELINE_DEPTH:
+                st = self._next_ready()
+                if st is None:
+                    break
+                self._dispatch(st)
+
+    def _next_ready(self) -> Stream | None:
+        """Round-robin over streams holding both a pose and a credit, so one busy client cannot starve others."""
+        for i, sid in enumerate(self._rr):
+            st = self.streams[sid]
+            if st.pending is not None and st.credits > 0 and st.session.frames_id is not None:
+                self._rr.append(self._rr.pop(i))
+                return st
+        return None
+
+    def _dispatch(self, st: Stream) -> None:
+        req, t_received = st.pending, st.t_pending
+        assert req is not None
+        st.pending, st.credits, st.last_pose = None, st.credits - 1, req
+        st.in_render += 1
+        st.seq += 1
+        seq = st.seq
+        fj = framing.build_job(st.spec, req, self.state.render_params(), t_received)
+        fj.stream = st.id
+
+        def render(source: FrameSource) -> tuple[m.FrameHeader, list[Any]]:
+            return framing.encode_frame(fj, source.render(fj.job), seq, seq)
+
+        self._in_flight += 1
+        fut = self.worker.submit(render)
+        fut.add_done_callback(lambda f: self._deliver(st, f))
+
+    def _deliver(self, st: Stream, fut: asyncio.Future[Any]) -> None:
+        self._in_flight -= 1
+        self._kick.set()
+        st.in_render -= 1
+        if fut.cancelled():
+            return
+        exc = fut.exception()
+        session = st.session
+        if exc is not None:
+            st.credits = min(st.max_credits, st.credits + 1)
+            self._send_event(session, m.Error(rid=st.last_pose.pose_id if st.last_pose else 0,
+                                                    code=m.ErrorCode.INTERNAL, message=f"render failed: {exc}"))  # fmt: skip
+            return
+        if st.id not in self.streams or session.frames_id is None:
+            return  # closed while rendering
+        header, parts = fut.result()
+        msg = [session.frames_id, codec.FRAME_TOPIC, framing.header_bytes_with_send_time(header), *parts]
+        exc = _send_now(self.frames, msg, copy=False)
+        if exc is None:
+            self.stats["frames"] += 1
+        elif isinstance(exc, zmq.Again):
+            self.stats["dropped_hwm"] += 1  # the client stopped reading; give the credit back
+            st.credits = min(st.max_credits, st.credits + 1)
+        else:
+            self.drop_session(session, "frames peer unreachable")
+
+    # -- housekeeping ---------------------------------------------------------------------------
+
+    async def _housekeeping(self) -> None:
+        period = min(0.25, self.limits.heartbeat_ms / 4000)
+        while True:
+            await asyncio.sleep(period)
+            now = time.monotonic()
+            for s in list(self.sessions.values()):
+                if (now - s.last_seen) * 1000 > self.limits.session_timeout_ms:
+                    self.drop_session(s, f"silent for {self.limits.session_timeout_ms / 1000:g} s")
+                    continue
+                for st in list(s.streams.values()):
+                    if st.starved_since is not None and st.credits == 0 and \
+                            (now - st.starved_since) * 1000 > self.limits.stall_timeout_ms:  # fmt: skip
+                        self.close_stream(st, f"no credit granted for {self.limits.stall_timeout_ms / 1000:g} s", notify=True)
+
+    def _publish(self, delta: m.StateDelta) -> None:
+        if getattr(self, "pub", None) is not None and not self._stopping:
+            _send_now(self.pub, [codec.STATE_TOPIC, codec.encode(delta)])
+
+
+def _send_now(sock: zmq.asyncio.Socket, parts: list[Any], copy: bool = True) -> BaseException | None:
+    """Send without waiting (the loop never blocks on a peer); returns the error instead of raising."""
+    fut = sock.send_multipart(parts, flags=zmq.NOBLOCK, copy=copy)
+    if fut.done():
+        return fut.exception()
+    fut.add_done_callback(lambda f: f.cancelled() or f.exception())
+    return None
+
+
+def _user_id(frame: zmq.Frame) -> str:
+    """The ZAP user id of the connection (the client's Z85 public key when CURVE is on), or ''."""
+    try:
+        uid = frame.get("User-Id")
+    except zmq.ZMQError:
+        return ""
+    return uid if isinstance(uid, str) else ""

@@ -1,0 +1,168 @@
+"""Control-plane dispatch: one `match` over the typed requests, role checks, and request validation
+beyond what the schema's types and bounds already enforce."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from bridge import __version__
+from bridge.errors import ProtocolError
+from bridge.protocol import messages as m
+from bridge.protocol.versioning import check_compatible
+from bridge.server import framing
+from bridge.server.session import Session, Stream
+
+if TYPE_CHECKING:
+    from bridge.server.app import Server
+
+__all__ = ["check_pose", "handle"]
+
+DIRECTOR_ONLY = (m.SetParams,)
+
+
+def _err(rid: int, code: m.ErrorCode, message: str, field: str | None = None, hint: str = "") -> m.Error:
+    return m.Error(rid=rid, code=code, message=message, field=field, hint=hint)
+
+
+def handle(server: Server, ident: bytes, req: Any, user_key: str) -> Any:
+    """Answer one decoded control request (None = no reply)."""
+    if isinstance(req, m.Hello):
+        return _hello(server, ident, req, user_key)
+    if isinstance(req, m.Ping):
+        s = server.sessions.get(ident)
+        if s is not None:
+            s.touch()
+        import time
+
+        return m.Pong(rid=req.rid, t_client_ns=req.t_client_ns, t_server_ns=time.monotonic_ns())
+    session = server.sessions.get(ident)
+    if session is None:
+        return _err(req.rid, m.ErrorCode.UNAUTHORIZED, "no session: send Hello first",
+                    hint="the server may have restarted; handshake again")  # fmt: skip
+    session.touch()
+    if isinstance(req, DIRECTOR_ONLY) and session.role != "director":
+        return _err(req.rid, m.ErrorCode.FORBIDDEN, f"{m.tag_of(type(req))} needs the director role; this session is a {session.role}",
+                    hint="connect with a director key (see `vpbridge keys`)")  # fmt: skip
+    match req:
+        case m.Bye(rid=rid):
+            server.drop_session(session, "said bye")
+            return m.Ok(rid=rid, detail="bye")
+        case m.OpenStream():
+            return _open_stream(server, session, req)
+        case m.CloseStream(rid=rid, stream=sid):
+            st = session.streams.get(sid)
+            if st is None:
+                return _err(rid, m.ErrorCode.NOT_FOUND, f"stream {sid} is not open in this session", "$.stream")
+            server.close_stream(st, "closed by client", notify=False)
+            return m.Ok(rid=rid, detail=f"stream {sid} closed")
+        case m.GetState(rid=rid):
+            return server.state.snapshot(rid)
+        case m.SetParams():
+            return _set_params(server, session, req)
+    return _err(req.rid, m.ErrorCode.UNSUPPORTED, f"{type(req).__name__} is not handled by this server")
+
+
+def _hello(server: Server, ident: bytes, req: m.Hello, user_key: str) -> Any:
+    try:
+        warning = check_compatible(m.PROTOCOL_VERSION, req.protocol)
+    except ProtocolError as exc:
+        return _err(req.rid, m.ErrorCode(exc.code), exc.message, exc.field, exc.hint)
+    warnings = [warning] if warning else []
+    role, name = req.role, req.client
+    if server.keys is not None:
+        key_role = server.keys.role_of(user_key)
+        if key_role is None:  # ZAP already refuses unknown keys; this guards a misconfiguration
+            return _err(req.rid, m.ErrorCode.UNAUTHORIZED, "this connection has no known key")
+        if key_role != req.role:
+            warnings.append(f"asked for role {req.role!r}; this key grants {key_role!r}")
+        role = key_role
+        name = server.keys.name_of(user_key) or name
+    if len(server.sessions) >= server.limits.max_sessions and ident not in server.sessions:
+        return _err(req.rid, m.ErrorCode.UNAVAILABLE, f"the server is full ({server.limits.max_sessions} sessions)",
+                    hint="try again later or raise Limits.max_sessions")  # fmt: skip
+    session = Session(control_id=ident, role=role, name=name, key=user_key)
+    server.add_session(session)
+    lim = server.limits
+    return m.Welcome(
+        rid=req.rid, protocol=m.PROTOCOL_VERSION, server=server.config.name, server_version=__version__,
+        session=session.token, role=role,  # type: ignore[arg-type]
+        limits=m.Limits(max_message_bytes=lim.max_message_bytes, max_width=lim.max_width, max_height=lim.max_height,
+                        max_credits=lim.max_credits, max_streams=lim.max_streams, heartbeat_ms=lim.heartbeat_ms,
+                        session_timeout_ms=lim.session_timeout_ms),
+        endpoints=m.Endpoints(state=server.endpoints["state"], frames=server.endpoints["frames"]),
+        warnings=warnings,
+    )  # fmt: skip
+
+
+def _check_size(server: Server, rid: int, w: int | None, h: int | None) -> m.Error | None:
+    lim = server.limits
+    if w is not None and w > lim.max_width:
+        return _err(rid, m.ErrorCode.TOO_LARGE, f"`width` {w} exceeds the server's limit of {lim.max_width}", "$.width")
+    if h is not None and h > lim.max_height:
+        return _err(rid, m.ErrorCode.TOO_LARGE, f"`height` {h} exceeds the server's limit of {lim.max_height}", "$.height")
+    return None
+
+
+def _check_fov(rid: int, cam: m.Fov | m.Intrinsics | None, field: str) -> m.Error | None:
+    if isinstance(cam, m.Fov) and not (cam.left < cam.right and cam.down < cam.up):
+        return _err(rid, m.ErrorCode.BAD_REQUEST, "`fov` must have left < right and down < up (radians, OpenXR convention)",
+                    field, "e.g. left=-0.6, right=0.6, up=0.4, down=-0.4")  # fmt: skip
+    return None
+
+
+def _open_stream(server: Server, session: Session, req: m.OpenStream) -> Any:
+    if len(session.streams) >= server.limits.max_streams:
+        return _err(req.rid, m.ErrorCode.RATE_LIMITED, f"this session already has {len(session.streams)} streams open",
+                    hint="close one with CloseStream first")  # fmt: skip
+    err = _check_size(server, req.rid, req.width, req.height) or _check_fov(req.rid, req.fov, "$.fov")
+    if err is not None:
+        return err
+    if req.far <= req.near:
+        return _err(req.rid, m.ErrorCode.BAD_REQUEST, f"`far` ({req.far}) must be greater than `near` ({req.near})", "$.far")
+    st = server.open_stream(session, framing.StreamSpec.from_open(req))
+    return m.StreamOpened(rid=req.rid, stream=st.id, max_credits=st.max_credits)
+
+
+def _check_pose_matrix(rid: int, mat: tuple[float, ...], field: str) -> m.Error | None:
+    a = np.asarray(mat, np.float64).reshape(4, 4)
+    if not np.all(np.isfinite(a)):
+        return _err(rid, m.ErrorCode.BAD_REQUEST, f"`{field[2:]}` has a NaN or infinite entry", field)
+    r = a[:3, :3]
+    if not np.allclose(a[3], (0, 0, 0, 1), atol=1e-6) or not np.allclose(r @ r.T, np.eye(3), atol=1e-3):
+        return _err(rid, m.ErrorCode.BAD_REQUEST, f"`{field[2:]}` must be a rigid transform (orthonormal rotation, last row 0 0 0 1)",
+                    field, "16 floats, row-major; see docs/protocol.md#poses")  # fmt: skip
+    if float(np.abs(a[:3, 3]).max()) > 1e7:
+        return _err(rid, m.ErrorCode.BAD_REQUEST, f"`{field[2:]}` translation is beyond 10,000 km", field)
+    return None
+
+
+def check_pose(server: Server, st: Stream, req: m.PoseRequest) -> m.Error | None:
+    """Validate what the schema cannot: rigid poses, sizes within limits, FOV ordering, near < far."""
+    rid = req.pose_id
+    err = (_check_pose_matrix(rid, req.T_world_camera, "$.T_world_camera")
+           or _check_size(server, rid, req.width, req.height) or _check_fov(rid, req.fov, "$.fov"))  # fmt: skip
+    for i, eye in enumerate(req.eyes):
+        err = err or _check_pose_matrix(rid, eye.T_world_camera, f"$.eyes[{i}].T_world_camera") \
+            or _check_fov(rid, eye.fov, f"$.eyes[{i}].fov")  # fmt: skip
+    near = req.near or st.spec.near
+    far = req.far or st.spec.far
+    if err is None and far <= near:
+        err = _err(rid, m.ErrorCode.BAD_REQUEST, f"`far` ({far}) must be greater than `near` ({near})", "$.far")
+    return err
+
+
+def _set_params(server: Server, session: Session, req: m.SetParams) -> Any:
+    if req.base_seq is not None and req.base_seq != server.state.seq:
+        return _err(req.rid, m.ErrorCode.CONFLICT, f"state is at seq {server.state.seq}, not {req.base_seq}",
+                    "$.base_seq", "fetch the current state (GetState) and re-apply your change")  # fmt: skip
+    for k, v in req.values.items():
+        if k.startswith("presence."):
+            return _err(req.rid, m.ErrorCode.FORBIDDEN, f"`{k}` is managed by the server", f"$.values.{k}")
+        if isinstance(v, float) and not math.isfinite(v):
+            return _err(req.rid, m.ErrorCode.BAD_REQUEST, f"`{k}` must be finite, got {v}", f"$.values.{k}")
+    delta = server.state.update(req.values, author=session.name)
+    server.state_changed()
+    return m.Ok(rid=req.rid, detail=str(delta.seq))

@@ -1,0 +1,78 @@
+"""Socket construction: one place that sets linger, size limits, heartbeats, high-water marks and CURVE,
+and resolves `--port 0` binds to the endpoints actually bound."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import zmq
+
+from bridge.errors import ConfigError, TransportError
+
+__all__ = ["Heartbeat", "SocketOptions", "bind", "configure", "connect", "endpoint_for"]
+
+S = TypeVar("S", bound=zmq.Socket[Any])
+
+
+@dataclass(frozen=True)
+class Heartbeat:
+    """ZMTP heartbeats: libzmq pings the peer and closes a connection that stops answering."""
+
+    interval_ms: int = 1000
+    timeout_ms: int = 3000
+    ttl_ms: int = 6000
+
+
+@dataclass(frozen=True)
+class SocketOptions:
+    max_message_bytes: int = -1
+    """ZMQ_MAXMSGSIZE: a peer sending a larger message is disconnected before it is read."""
+    sndhwm: int = 1000
+    rcvhwm: int = 1000
+    heartbeat: Heartbeat | None = Heartbeat()
+    router_mandatory: bool = False
+    """ROUTER only: fail sends to unknown or full peers instead of dropping them silently."""
+
+
+def configure(sock: S, opts: SocketOptions) -> S:
+    sock.setsockopt(zmq.LINGER, 0)
+    sock.setsockopt(zmq.SNDHWM, opts.sndhwm)
+    sock.setsockopt(zmq.RCVHWM, opts.rcvhwm)
+    if opts.max_message_bytes > 0:
+        sock.setsockopt(zmq.MAXMSGSIZE, opts.max_message_bytes)
+    if opts.heartbeat is not None:
+        sock.setsockopt(zmq.HEARTBEAT_IVL, opts.heartbeat.interval_ms)
+        sock.setsockopt(zmq.HEARTBEAT_TIMEOUT, opts.heartbeat.timeout_ms)
+        sock.setsockopt(zmq.HEARTBEAT_TTL, opts.heartbeat.ttl_ms)
+    if opts.router_mandatory and sock.socket_type == zmq.ROUTER:
+        sock.setsockopt(zmq.ROUTER_MANDATORY, 1)
+    return sock
+
+
+def endpoint_for(scheme: str, host: str, port: int) -> str:
+    """tcp://host:port for tcp; for ipc/inproc the host part is the path or name."""
+    if scheme == "tcp":
+        h = f"[{host}]" if ":" in host and not host.startswith("[") else host
+        return f"tcp://{h}:{port}"
+    if scheme in ("ipc", "inproc"):
+        return f"{scheme}://{host}"
+    raise ConfigError(f"unknown transport scheme {scheme!r}; use tcp, ipc or inproc")
+
+
+def bind(sock: zmq.Socket[Any], endpoint: str) -> str:
+    """Bind and return the endpoint actually bound (port 0 or '*' resolved to the real port)."""
+    ep = endpoint.replace(":0", ":*") if endpoint.startswith("tcp://") and endpoint.endswith(":0") else endpoint
+    try:
+        sock.bind(ep)
+    except zmq.ZMQError as exc:
+        raise TransportError(f"cannot bind {endpoint}: {exc.strerror}; is another server using it?") from None
+    last = sock.getsockopt(zmq.LAST_ENDPOINT)
+    return last.decode() if isinstance(last, bytes) else str(last)
+
+
+def connect(sock: zmq.Socket[Any], endpoint: str) -> None:
+    try:
+        sock.connect(endpoint)
+    except zmq.ZMQError as exc:
+        raise ConfigError(f"cannot connect to {endpoint!r}: {exc.strerror}; expected tcp://HOST:PORT or ipc://PATH") from None
