@@ -18,11 +18,27 @@ from bridge.errors import (
     VPBridgeError,
 )
 from bridge.protocol.messages import PROTOCOL_VERSION
+from bridge.world.scene import look_at
 
 __version__ = "0.1.0"
 
+# Imported after __version__: the client and server read it.
+from bridge.client import AsyncClient, AsyncStream  # noqa: E402
+from bridge.client_sync import Client, Stream  # noqa: E402
+from bridge.protocol.frames import Frame  # noqa: E402
+from bridge.server import Server, ServerConfig, ServerThread  # noqa: E402
+
 __all__ = [
     "PROTOCOL_VERSION",
+    "AsyncClient",
+    "AsyncStream",
+    "Client",
+    "Frame",
+    "Server",
+    "ServerConfig",
+    "ServerThread",
+    "Stream",
+    "look_at",
     "ConfigError",
     "MissingExtraError",
     "ProtocolError",

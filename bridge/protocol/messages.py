@@ -180,6 +180,8 @@ class Pong(_Msg, kw_only=True):
     t_client_ns: Nanoseconds = 0
     """Echo of the ping's timestamp, for round-trip time."""
     t_server_ns: Nanoseconds = 0
+    session: bool = False
+    """Whether the pinging connection has a session (False after a server restart: handshake again)."""
 
 
 class Bye(_Msg, kw_only=True):
@@ -260,6 +262,13 @@ class StateDelta(_Msg, kw_only=True):
     scene_version: int = 0
     author: Name = ""
     t_server_ns: Nanoseconds = 0
+
+
+class StateHeartbeat(_Msg, kw_only=True):
+    """Published every heartbeat interval with the current seq: a client behind it re-snapshots."""
+
+    seq: int
+    scene_version: int = 0
 
 
 # -- frames plane (DEALER → ROUTER) -------------------------------------------------------------
@@ -373,7 +382,7 @@ ControlRequest = Union[Hello, Ping, Bye, OpenStream, CloseStream, GetState, SetP
 ControlReply = Union[Welcome, Error, Ok, Pong, StreamOpened, StateSnapshot, ServerBye]
 FramesRequest = Union[Attach, Credit, PoseRequest]
 FramesEvent = Union[Ok, Error, StreamClosed, ServerBye]
-StateMessage = Union[StateDelta, ServerBye]
+StateMessage = Union[StateDelta, StateHeartbeat, ServerBye]
 
 ALL_MESSAGES: tuple[type[Any], ...] = (
     Hello,
@@ -390,6 +399,7 @@ ALL_MESSAGES: tuple[type[Any], ...] = (
     StateSnapshot,
     SetParams,
     StateDelta,
+    StateHeartbeat,
     Attach,
     Credit,
     PoseRequest,

@@ -370,9 +370,14 @@ class Server:
 
     async def _housekeeping(self) -> None:
         period = min(0.25, self.limits.heartbeat_ms / 4000)
+        last_hugz = 0.0
         while True:
             await asyncio.sleep(period)
             now = time.monotonic()
+            if (now - last_hugz) * 1000 >= self.limits.heartbeat_ms:
+                last_hugz = now
+                hb = m.StateHeartbeat(seq=self.state.seq, scene_version=self.state.scene_version)
+                _send_now(self.pub, [codec.STATE_TOPIC, codec.encode(hb)])
             for s in list(self.sessions.values()):
                 if (now - s.last_seen) * 1000 > self.limits.session_timeout_ms:
                     self.drop_session(s, f"silent for {self.limits.session_timeout_ms / 1000:g} s")

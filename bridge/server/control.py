@@ -4,6 +4,7 @@ beyond what the schema's types and bounds already enforce."""
 from __future__ import annotations
 
 import math
+import time
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -35,9 +36,7 @@ def handle(server: Server, ident: bytes, req: Any, user_key: str) -> Any:
         s = server.sessions.get(ident)
         if s is not None:
             s.touch()
-        import time
-
-        return m.Pong(rid=req.rid, t_client_ns=req.t_client_ns, t_server_ns=time.monotonic_ns())
+        return m.Pong(rid=req.rid, t_client_ns=req.t_client_ns, t_server_ns=time.monotonic_ns(), session=s is not None)
     session = server.sessions.get(ident)
     if session is None:
         return _err(req.rid, m.ErrorCode.UNAUTHORIZED, "no session: send Hello first",

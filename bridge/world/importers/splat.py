@@ -76,7 +76,8 @@ def import_splat(path: str | Path, progress: Progress | None = None) -> Scene:
     pos = np.stack([data["x"], data["y"], data["z"]], 1).astype(np.float32)
     check_positions(p, pos, "splats")
     dc = np.stack([data[f"f_dc_{i}"] for i in range(3)], 1).astype(np.float32)
-    colors = np.clip(0.5 + SH_C0 * dc, 0.0, 1.0)
+    srgb = np.clip(0.5 + SH_C0 * dc, 0.0, 1.0)
+    colors = np.where(srgb <= 0.04045, srgb / 12.92, ((srgb + 0.055) / 1.055) ** 2.4)  # PointCloud colours are linear
     opacity = (1.0 / (1.0 + np.exp(-data["opacity"].astype(np.float64)))).astype(np.float32)
     scales = np.exp(np.stack([data[f"scale_{i}"] for i in range(3)], 1).astype(np.float64)).astype(np.float32)
     rot = np.stack([data[f"rot_{i}"] for i in range(4)], 1).astype(np.float64)

@@ -1,0 +1,423 @@
+"""The Python client SDK (asyncio). `bridge.Client` (sync) wraps this on a private loop thread.
+
+    async with AsyncClient("tcp://127.0.0.1:5555", role="director") as c:
+        stream = await c.open_stream(width=640, height=360)
+        frame = await stream.render(look_at((0, 2, 5), (0, 0, 0)))
+
+It handshakes, heartbeats, follows shared state (snapshot + deltas, re-snapshot on a gap), receives
+frames under credits, and recovers its session and streams after a server restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import time
+from collections import deque
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import numpy as np
+import zmq
+import zmq.asyncio
+
+from bridge import __version__
+from bridge.errors import ProtocolError, RemoteError, Timeout, TransportError
+from bridge.protocol import codec
+from bridge.protocol import messages as m
+from bridge.protocol.frames import Frame, decode_frame
+from bridge.transport.security import ClientKeys, load_client_keys
+from bridge.transport.sockets import Heartbeat, SocketOptions, configure, connect
+
+__all__ = ["AsyncClient", "AsyncStream"]
+
+log = logging.getLogger("vpbridge.client")
+
+
+def _mat(pose: Any) -> tuple[float, ...]:
+    a = np.asarray(pose, np.float64)
+    if a.shape != (4, 4) and a.shape != (16,):
+        raise ValueError(f"`pose` must be a 4×4 matrix (T_world_camera), got shape {a.shape}")
+    return tuple(float(x) for x in a.ravel())
+
+
+class AsyncStream:
+    """A frame stream. Grant credits and send poses; frames arrive for the newest pose per credit."""
+
+    def __init__(self, client: AsyncClient, opened: m.StreamOpened, request: m.OpenStream) -> None:
+        self.client = client
+        self.id = opened.stream
+        self.max_credits = opened.max_credits
+        self.open_request = request
+        self._inbox: deque[Frame] = deque()
+        self._event = asyncio.Event()
+        self._pose_ids = itertools.count(1)
+        self.last_pose: m.PoseRequest | None = None
+        self.closed_reason: str | None = None
+        self.outstanding = 0
+        """Credits granted and not yet used by a frame (as far as this client knows)."""
+
+    async def grant(self, n: int = 1) -> None:
+        n = min(n, self.max_credits - self.outstanding)
+        if n > 0:
+            self.outstanding += n
+            await self.client._send_frames(m.Credit(stream=self.id, n=n))
+
+    async def request(self, pose: Any, *, fov: m.Fov | m.Intrinsics | None = None, width: int | None = None,
+                      height: int | None = None, near: float | None = None, far: float | None = None,
+                      eyes: list[m.EyeView] | None = None) -> int:  # fmt: skip
+        """Ask for a frame from `pose` (4×4 T_world_camera). Returns the pose id the frame will echo."""
+        self._check_open()
+        req = m.PoseRequest(stream=self.id, pose_id=next(self._pose_ids), T_world_camera=_mat(pose),
+                            t_pose_ns=time.monotonic_ns(), fov=fov, width=width, height=height, near=near,
+                            far=far, eyes=eyes or [])  # fmt: skip
+        self.last_pose = req
+        await self.client._send_frames(req)
+        return req.pose_id
+
+    async def next_frame(self, timeout: float | None = None) -> Frame:
+        """The next frame that arrives (in arrival order)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not self._inbox:
+            self._check_open()
+            self._event.clear()
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                raise Timeout(f"no frame on stream {self.id} within {timeout:g} s (credits outstanding: {self.outstanding})")
+            try:
+                await asyncio.wait_for(self._event.wait(), left)
+            except asyncio.TimeoutError:
+                continue
+        return self._inbox.popleft()
+
+    async def render(self, pose: Any, *, timeout: float | None = None, **kw: Any) -> Frame:
+        """Request `pose` and wait for its frame (granting one credit if none is outstanding)."""
+        pose_id = await self.request(pose, **kw)
+        if self.outstanding == 0:
+            await self.grant(1)
+        timeout = self.client.timeout if timeout is None else timeout
+        while True:
+            frame = await self.next_frame(timeout)
+            if frame.pose_id >= pose_id:
+                return frame
+
+    def _deliver(self, frame: Frame) -> None:
+        self.outstanding = max(0, self.outstanding - 1)
+        self._inbox.append(frame)
+        self._event.set()
+
+    def _closed(self, reason: str) -> None:
+        self.closed_reason = reason
+        self._event.set()
+
+    def _check_open(self) -> None:
+        if self.closed_reason is not None:
+            raise TransportError(f"stream {self.id} was closed: {self.closed_reason}")
+
+    async def close(self) -> None:
+        if self.closed_reason is None:
+            self.closed_reason = "closed by client"
+            self.client._streams.pop(self.id, None)
+            await self.client.request(m.CloseStream(rid=0, stream=self.id))
+
+
+class AsyncClient:
+    """Connects to a vpbridge server's control endpoint and learns the other planes from `Welcome`."""
+
+    def __init__(self, endpoint: str, *, name: str = "python", role: str = "viewer",
+                 keys: str | Path | ClientKeys | None = None, timeout: float = 10.0, follow_state: bool = True,
+                 reconnect: bool = True) -> None:  # fmt: skip
+        self.endpoint = endpoint
+        self.name = name
+        self.role = role
+        self.keys = load_client_keys(keys) if isinstance(keys, (str, Path)) else keys
+        self.timeout = timeout
+        self.follow_state = follow_state
+        self.reconnect = reconnect
+        self.welcome: m.Welcome | None = None
+        self.state: dict[str, m.ParamValue] = {}
+        self.state_seq = -1
+        self.scene_version = 0
+        self.resnapshots = 0
+        self.on_state: list[Callable[[m.StateDelta | m.StateSnapshot], None]] = []
+        self._rids = itertools.count(1)
+        self._pending: dict[int, asyncio.Future[Any]] = {}
+        self._streams: dict[int, AsyncStream] = {}
+        self._tasks: list[asyncio.Task[None]] = []
+        self._state_event = asyncio.Event()
+        self._recovering: asyncio.Task[None] | None = None
+        self._closed = False
+        self.ctx = zmq.asyncio.Context()
+
+    # -- connection -----------------------------------------------------------------------------
+
+    def _socket(self, kind: int) -> zmq.asyncio.Socket:
+        sock = configure(self.ctx.socket(kind), SocketOptions(heartbeat=Heartbeat(1000, 3000, 6000), rcvhwm=64))
+        if self.keys is not None:
+            sock.setsockopt_string(zmq.CURVE_SERVERKEY, self.keys.server_public)
+            sock.setsockopt_string(zmq.CURVE_PUBLICKEY, self.keys.public)
+            sock.setsockopt_string(zmq.CURVE_SECRETKEY, self.keys.secret)
+        return sock
+
+    async def connect(self) -> m.Welcome:
+        self.control = self._socket(zmq.DEALER)
+        connect(self.control, self.endpoint)
+        self._tasks.append(asyncio.create_task(self._control_reader(), name="vpb-control"))
+        welcome = await self._handshake()
+        self.state_sub = self._socket(zmq.SUB)
+        self.state_sub.setsockopt(zmq.SUBSCRIBE, codec.STATE_TOPIC)
+        connect(self.state_sub, welcome.endpoints.state)
+        self.frames = self._socket(zmq.DEALER)
+        connect(self.frames, welcome.endpoints.frames)
+        self._tasks.append(asyncio.create_task(self._frames_reader(), name="vpb-frames"))
+        await self._attach()
+        if self.follow_state:
+            self._tasks.append(asyncio.create_task(self._state_reader(), name="vpb-state"))
+            await self._resnapshot()
+        self._tasks.append(asyncio.create_task(self._heartbeat(), name="vpb-heartbeat"))
+        return welcome
+
+    async def _handshake(self) -> m.Welcome:
+        hello = m.Hello(rid=0, protocol=m.PROTOCOL_VERSION, client=self.name, client_version=__version__, role=self.role)  # type: ignore[arg-type]
+        welcome = await self.request(hello)
+        assert isinstance(welcome, m.Welcome)
+        for w in welcome.warnings:
+            log.warning("server: %s", w)
+        self.welcome = welcome
+        return welcome
+
+    async def _attach(self) -> None:
+        assert self.welcome is not None
+        await self._frames_request(m.Attach(rid=0, session=self.welcome.session))
+
+    async def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        if self.welcome is not None:
+            try:
+                await self.request(m.Bye(rid=0), timeout=1.0)
+            except Exception:  # the server may already be gone; closing must still succeed
+                pass
+        for t in self._tasks:
+            t.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self.ctx.destroy(linger=0)
+
+    async def __aenter__(self) -> AsyncClient:
+        await self.connect()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    # -- requests -------------------------------------------------------------------------------
+
+    async def request(self, msg: Any, *, timeout: float | None = None) -> Any:
+        """Send a control request (its rid is assigned here) and return the typed reply.
+
+        Raises RemoteError for an `Error` reply and Timeout when no reply arrives."""
+        rid = next(self._rids)
+        msg = msgspec.structs.replace(msg, rid=rid)
+        fut: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._pending[rid] = fut
+        try:
+            await self.control.send(codec.encode(msg))
+            reply = await asyncio.wait_for(fut, self.timeout if timeout is None else timeout)
+        except asyncio.TimeoutError:
+            raise Timeout(f"no reply to {m.tag_of(type(msg))} from {self.endpoint} within "
+                          f"{self.timeout if timeout is None else timeout:g} s; is the server running?") from None  # fmt: skip
+        finally:
+            self._pending.pop(rid, None)
+        if isinstance(reply, m.Error):
+            if reply.code == m.ErrorCode.UNAUTHORIZED and self.reconnect and not isinstance(msg, m.Hello):
+                await self._recover("server forgot our session")
+                return await self.request(msg, timeout=timeout)
+            raise RemoteError(reply.code.value, reply.message, field=reply.field, hint=reply.hint)
+        return reply
+
+    async def _frames_request(self, msg: m.Attach) -> None:
+        rid = next(self._rids)
+        fut: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._pending[rid] = fut
+        try:
+            await self.frames.send(codec.encode(msgspec.structs.replace(msg, rid=rid)))
+            reply = await asyncio.wait_for(fut, self.timeout)
+        except asyncio.TimeoutError:
+            raise Timeout(f"frames endpoint did not answer Attach within {self.timeout:g} s") from None
+        finally:
+            self._pending.pop(rid, None)
+        if isinstance(reply, m.Error):
+            raise RemoteError(reply.code.value, reply.message, field=reply.field, hint=reply.hint)
+
+    async def _send_frames(self, msg: Any) -> None:
+        await self.frames.send(codec.encode(msg))
+
+    async def ping(self) -> float:
+        """Round-trip time in seconds."""
+        t0 = time.monotonic_ns()
+        await self.request(m.Ping(rid=0, t_client_ns=t0))
+        return (time.monotonic_ns() - t0) / 1e9
+
+    async def open_stream(self, **kw: Any) -> AsyncStream:
+        """Open a stream; keyword arguments are `OpenStream` fields (width, height, fov, color, depth, ...)."""
+        req = m.OpenStream(rid=0, **kw)
+        opened = await self.request(req)
+        st = AsyncStream(self, opened, req)
+        self._streams[st.id] = st
+        return st
+
+    async def get_state(self) -> m.StateSnapshot:
+        snap: m.StateSnapshot = await self.request(m.GetState(rid=0))
+        return snap
+
+    async def set_params(self, values: dict[str, m.ParamValue], *, base_seq: int | None = None) -> int:
+        """Change live parameters (director role). Returns the new state seq; CONFLICT if base_seq is stale."""
+        ok = await self.request(m.SetParams(rid=0, values=values, base_seq=base_seq))
+        return int(ok.detail)
+
+    async def wait_state(self, predicate: Callable[[dict[str, m.ParamValue]], bool], timeout: float | None = None) -> None:
+        """Wait until the followed state satisfies `predicate`."""
+        deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
+        while not predicate(self.state):
+            self._state_event.clear()
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise Timeout("state did not reach the expected value in time")
+            try:
+                await asyncio.wait_for(self._state_event.wait(), left)
+            except asyncio.TimeoutError:
+                pass
+
+    # -- background readers ---------------------------------------------------------------------
+
+    async def _control_reader(self) -> None:
+        while True:
+            data = await self.control.recv()
+            try:
+                msg = codec.decode_control_reply(data)
+            except ProtocolError as exc:
+                log.warning("undecodable control message from server: %s", exc)
+                continue
+            if isinstance(msg, m.ServerBye):
+                self._on_server_bye(msg.reason)
+                continue
+            fut = self._pending.get(getattr(msg, "rid", -1))
+            if fut is not None and not fut.done():
+                fut.set_result(msg)
+
+    async def _frames_reader(self) -> None:
+        while True:
+            parts = await self.frames.recv_multipart(copy=False)
+            t = time.monotonic_ns()
+            topic = parts[0].bytes
+            try:
+                if topic == codec.FRAME_TOPIC:
+                    frame = decode_frame(parts[1:], t)
+                    st = self._streams.get(frame.header.stream)
+                    if st is not None:
+                        st._deliver(frame)
+                    continue
+                evt = codec.decode_frames_event(parts[1].buffer if len(parts) > 1 else b"")
+            except ProtocolError as exc:
+                log.warning("bad message on the frames plane: %s", exc)
+                continue
+            self._on_frames_event(evt)
+
+    def _on_frames_event(self, evt: Any) -> None:
+        if isinstance(evt, m.StreamClosed):
+            st = self._streams.pop(evt.stream, None)
+            if st is not None:
+                st._closed(evt.reason)
+        elif isinstance(evt, m.ServerBye):
+            self._on_server_bye(evt.reason)
+        elif isinstance(evt, (m.Ok, m.Error)):
+            fut = self._pending.get(evt.rid)
+            if fut is not None and not fut.done():
+                fut.set_result(evt)
+            elif isinstance(evt, m.Error):
+                if evt.code == m.ErrorCode.UNAUTHORIZED and self.reconnect:
+                    self._schedule_recover("frames socket not attached")
+                else:
+                    log.warning("server error on the frames plane: %s %s", evt.code.value, evt.message)
+
+    async def _state_reader(self) -> None:
+        while True:
+            _topic, data = await self.state_sub.recv_multipart()
+            try:
+                msg = codec.decode_state(data)
+            except ProtocolError as exc:
+                log.warning("bad state message: %s", exc)
+                continue
+            if isinstance(msg, m.ServerBye):
+                self._on_server_bye(msg.reason)
+            elif isinstance(msg, m.StateHeartbeat):
+                if msg.seq > self.state_seq:
+                    await self._resnapshot()
+            elif msg.seq <= self.state_seq:
+                continue  # already in the snapshot
+            elif msg.seq != self.state_seq + 1:
+                await self._resnapshot()  # a gap: deltas were missed
+            else:
+                self._apply(msg)
+
+    def _apply(self, msg: m.StateDelta | m.StateSnapshot) -> None:
+        if isinstance(msg, m.StateSnapshot):
+            self.state = dict(msg.values)
+        else:
+            self.state.update(msg.values)
+            for k in msg.removed:
+                self.state.pop(k, None)
+        self.state_seq = msg.seq
+        self.scene_version = msg.scene_version
+        for cb in self.on_state:
+            cb(msg)
+        self._state_event.set()
+
+    async def _resnapshot(self) -> None:
+        self.resnapshots += 1
+        self._apply(await self.get_state())
+
+    async def _heartbeat(self) -> None:
+        assert self.welcome is not None
+        period = self.welcome.limits.heartbeat_ms / 1000
+        while True:
+            await asyncio.sleep(period)
+            try:
+                pong = await self.request(m.Ping(rid=0, t_client_ns=time.monotonic_ns()), timeout=period * 3)
+            except Timeout:
+                continue  # the server may be restarting; ZeroMQ reconnects by itself
+            if not pong.session and self.reconnect:
+                self._schedule_recover("server restarted")
+
+    # -- recovery after a server restart ---------------------------------------------------------
+
+    def _on_server_bye(self, reason: str) -> None:
+        log.info("server said goodbye: %s", reason)
+        for st in self._streams.values():
+            st.outstanding = 0
+
+    def _schedule_recover(self, why: str) -> None:
+        if self._recovering is None or self._recovering.done():
+            self._recovering = asyncio.create_task(self._recover(why))
+
+    async def _recover(self, why: str) -> None:
+        """Handshake again, re-attach, re-open every stream under its old object, re-send its last pose."""
+        log.info("recovering session: %s", why)
+        await self._handshake()
+        await self._attach()
+        old = list(self._streams.values())
+        self._streams.clear()
+        for st in old:
+            opened = await self.request(st.open_request)
+            st.id, st.max_credits, st.outstanding = opened.stream, opened.max_credits, 0
+            self._streams[st.id] = st
+            if st.last_pose is not None:
+                st.last_pose = msgspec.structs.replace(st.last_pose, stream=st.id)
+                await self._send_frames(st.last_pose)
+            await st.grant(1)
+        if self.follow_state:
+            await self._resnapshot()

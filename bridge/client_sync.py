@@ -1,0 +1,141 @@
+"""The synchronous client: the asyncio client running on a private event-loop thread.
+
+    with Client("tcp://127.0.0.1:5555") as c:
+        stream = c.open_stream(width=640, height=360)
+        frame = stream.render(look_at((0, 2, 5), (0, 0, 0)))
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Coroutine
+from pathlib import Path
+from typing import Any, TypeVar
+
+from bridge.client import AsyncClient, AsyncStream
+from bridge.errors import Timeout
+from bridge.protocol import messages as m
+from bridge.protocol.frames import Frame
+from bridge.transport.security import ClientKeys
+
+__all__ = ["Client", "Stream"]
+
+T = TypeVar("T")
+
+
+class _LoopThread:
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="vpbridge-client", daemon=True)
+        self.thread.start()
+
+    def run(self, coro: Coroutine[Any, Any, T], timeout: float | None) -> T:
+        fut = asyncio.run_coroutine_threadsafe(coro, self.loop)
+        try:
+            return fut.result(timeout)
+        except TimeoutError:
+            fut.cancel()
+            raise Timeout(f"no answer within {timeout:g} s") from None
+
+    def stop(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(5)
+        self.loop.close()
+
+
+class Stream:
+    """Sync view of an `AsyncStream`."""
+
+    def __init__(self, client: Client, inner: AsyncStream) -> None:
+        self._c = client
+        self.inner = inner
+
+    @property
+    def id(self) -> int:
+        return self.inner.id
+
+    def grant(self, n: int = 1) -> None:
+        self._c._run(self.inner.grant(n))
+
+    def request(self, pose: Any, **kw: Any) -> int:
+        return self._c._run(self.inner.request(pose, **kw))
+
+    def next_frame(self, timeout: float | None = None) -> Frame:
+        t = self._c.timeout if timeout is None else timeout
+        return self._c._run(self.inner.next_frame(t), t + 1.0)
+
+    def render(self, pose: Any, *, timeout: float | None = None, **kw: Any) -> Frame:
+        t = self._c.timeout if timeout is None else timeout
+        return self._c._run(self.inner.render(pose, timeout=t, **kw), t + 1.0)
+
+    def close(self) -> None:
+        self._c._run(self.inner.close())
+
+
+class Client:
+    """Blocking client; same arguments as `AsyncClient`."""
+
+    def __init__(self, endpoint: str, *, name: str = "python", role: str = "viewer",
+                 keys: str | Path | ClientKeys | None = None, timeout: float = 10.0, follow_state: bool = True,
+                 reconnect: bool = True, connect: bool = True) -> None:  # fmt: skip
+        self.timeout = timeout
+        self._lt = _LoopThread()
+
+        async def make() -> AsyncClient:
+            return AsyncClient(endpoint, name=name, role=role, keys=keys, timeout=timeout,
+                               follow_state=follow_state, reconnect=reconnect)  # fmt: skip
+
+        self.inner = self._lt.run(make(), timeout)
+        if connect:
+            self.connect()
+
+    def _run(self, coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
+        return self._lt.run(coro, (self.timeout + 1.0) if timeout is None else timeout)
+
+    def connect(self) -> m.Welcome:
+        try:
+            return self._run(self.inner.connect())
+        except BaseException:
+            self.close()
+            raise
+
+    @property
+    def welcome(self) -> m.Welcome | None:
+        return self.inner.welcome
+
+    @property
+    def state(self) -> dict[str, m.ParamValue]:
+        return dict(self.inner.state)
+
+    def request(self, msg: Any, timeout: float | None = None) -> Any:
+        return self._run(self.inner.request(msg, timeout=timeout))
+
+    def ping(self) -> float:
+        return self._run(self.inner.ping())
+
+    def open_stream(self, **kw: Any) -> Stream:
+        return Stream(self, self._run(self.inner.open_stream(**kw)))
+
+    def get_state(self) -> m.StateSnapshot:
+        return self._run(self.inner.get_state())
+
+    def set_params(self, values: dict[str, m.ParamValue], *, base_seq: int | None = None) -> int:
+        return self._run(self.inner.set_params(values, base_seq=base_seq))
+
+    def wait_state(self, predicate: Any, timeout: float | None = None) -> None:
+        self._run(self.inner.wait_state(predicate, timeout), (timeout or self.timeout) + 1.0)
+
+    def close(self) -> None:
+        if self._lt.loop.is_closed():
+            return
+        try:
+            self._run(self.inner.close(), 5.0)
+        finally:
+            self._lt.stop()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
