@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 import tomli_w
 import zmq
+import zmq.utils.z85
 import zmq.asyncio
 
 from bridge.errors import ConfigError
