@@ -233,7 +233,8 @@ class AsyncClient:
         finally:
             self._pending.pop(rid, None)
         if isinstance(reply, m.Error):
-            if reply.code == m.ErrorCode.UNAUTHORIZED and self.reconnect and not isinstance(msg, m.Hello):
+            if reply.code == m.ErrorCode.UNAUTHORIZED and self.reconnect and not self._closed \
+                    and not isinstance(msg, (m.Hello, m.Bye)):  # fmt: skip
                 await self._recover("server forgot our session")
                 return await self.request(msg, timeout=timeout)
             raise RemoteError(reply.code.value, reply.message, field=reply.field, hint=reply.hint)

@@ -77,18 +77,20 @@ class Server:
             self._zap.start()
         opts = SocketOptions(max_message_bytes=self.limits.hard_max_message_bytes, heartbeat=hb, router_mandatory=True,
                              sndhwm=1000, rcvhwm=1000)  # fmt: skip
-        self.control = self._socket(zmq.ROUTER, opts)
-        self.frames = self._socket(zmq.ROUTER, SocketOptions(max_message_bytes=1 << 20, heartbeat=hb,
-                                                             router_mandatory=True, sndhwm=64, rcvhwm=1000))  # fmt: skip
-        self.pub = self._socket(zmq.PUB, SocketOptions(heartbeat=hb, sndhwm=10_000))
         want = self.config.endpoints()
         try:
+            self.control = self._socket(zmq.ROUTER, opts)
+            self.frames = self._socket(zmq.ROUTER, SocketOptions(max_message_bytes=1 << 20, heartbeat=hb,
+                                                                 router_mandatory=True, sndhwm=64, rcvhwm=1000))  # fmt: skip
+            self.pub = self._socket(zmq.PUB, SocketOptions(heartbeat=hb, sndhwm=10_000))
             self.endpoints = {
                 "control": bind(self.control, want["control"]),
                 "state": bind(self.pub, want["state"]),
                 "frames": bind(self.frames, want["frames"]),
             }
-        except Exception:
+        except BaseException:
+            if self._zap is not None:
+                await self._zap.close()
             self._close_sockets()
             await asyncio.to_thread(self.worker.stop)
             raise

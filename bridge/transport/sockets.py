@@ -45,7 +45,7 @@ def configure(sock: S, opts: SocketOptions) -> S:
         sock.setsockopt(zmq.HEARTBEAT_IVL, opts.heartbeat.interval_ms)
         sock.setsockopt(zmq.HEARTBEAT_TIMEOUT, opts.heartbeat.timeout_ms)
         sock.setsockopt(zmq.HEARTBEAT_TTL, opts.heartbeat.ttl_ms)
-    if opts.router_mandatory and sock.socket_type == zmq.ROUTER:
+    if opts.router_mandatory and sock.type == zmq.ROUTER:
         sock.setsockopt(zmq.ROUTER_MANDATORY, 1)
     return sock
 
