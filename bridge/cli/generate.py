@@ -9,6 +9,7 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import TextIO
 
 import msgspec
 
@@ -23,10 +24,10 @@ __all__ = ["ProgressBar", "register", "run"]
 class ProgressBar:
     """A one-line stderr bar: `[#####-----]  50%  stage`; silent when stderr is not a terminal unless forced."""
 
-    def __init__(self, width: int = 30, stream: object = None, enabled: bool | None = None) -> None:
+    def __init__(self, width: int = 30, stream: TextIO | None = None, enabled: bool | None = None) -> None:
         self.width = width
-        self.stream = stream or sys.stderr
-        self.enabled = self.stream.isatty() if enabled is None else enabled  # type: ignore[attr-defined]
+        self.stream: TextIO = stream or sys.stderr
+        self.enabled = self.stream.isatty() if enabled is None else enabled
         self.last = ""
 
     def __call__(self, fraction: float, stage: str) -> None:
@@ -34,13 +35,13 @@ class ProgressBar:
         filled = int(round(f * self.width))
         line = f"\r[{'#' * filled}{'-' * (self.width - filled)}] {f * 100:4.0f}%  {stage:<24}"
         if self.enabled and line != self.last:
-            self.stream.write(line)  # type: ignore[attr-defined]
-            self.stream.flush()  # type: ignore[attr-defined]
+            self.stream.write(line)
+            self.stream.flush()
             self.last = line
 
     def close(self) -> None:
         if self.enabled and self.last:
-            self.stream.write("\n")  # type: ignore[attr-defined]
+            self.stream.write("\n")
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -59,13 +60,19 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("prompt", nargs="?", default="", help="what to build, e.g. 'coastal village in the morning'")
+    p.add_argument(
+        "prompt", nargs="?", default="", help="what to build, e.g. 'coastal village in the morning'"
+    )
     p.add_argument("--seed", type=int, default=None, help="random seed (default: the spec's, or 0)")
     p.add_argument("--sketch", type=Path, help="top-down colour-coded layout PNG")
     p.add_argument("--image", type=Path, help="image prompt: contributes its palette and horizon")
-    p.add_argument("--scan", type=Path, help="import a mesh, scan, point cloud or splat file instead of building")
+    p.add_argument(
+        "--scan", type=Path, help="import a mesh, scan, point cloud or splat file instead of building"
+    )
     p.add_argument("--spec", help="scene spec: a TOML file or a shipped name")
-    p.add_argument("-o", "--output", type=Path, required=True, help="GLB file to write (the manifest goes to *.json)")
+    p.add_argument(
+        "-o", "--output", type=Path, required=True, help="GLB file to write (the manifest goes to *.json)"
+    )
     p.add_argument("--no-progress", action="store_true", help="do not draw the progress bar")
     p.set_defaults(func=run)
 
@@ -85,7 +92,9 @@ def _scene_from_args(args: argparse.Namespace, bar: ProgressBar) -> Scene:
     elif args.sketch is not None:
         spec, unused = spec_from_prompt("city", args.seed or 0)
     else:
-        raise ConfigError('nothing to build: give a PROMPT (e.g. "neon city at night"), --spec, --sketch or --scan')
+        raise ConfigError(
+            'nothing to build: give a PROMPT (e.g. "neon city at night"), --spec, --sketch or --scan'
+        )
     changes: dict[str, object] = {}
     if args.seed is not None:
         if not 0 <= args.seed < 2**32:

@@ -98,16 +98,25 @@ def _mesh_primitive(w: _Writer, mesh: Mesh) -> dict[str, Any]:
         attrs["TEXCOORD_0"] = w.accessor(mesh.uvs, "VEC2", _ARRAY)
     if mesh.colors is not None:
         attrs["COLOR_0"] = w.accessor(mesh.colors, "VEC3", _ARRAY)
-    return {"attributes": attrs, "indices": w.accessor(mesh.indices.reshape(-1), "SCALAR", _ELEMENTS), "material": mesh.material}
+    return {
+        "attributes": attrs,
+        "indices": w.accessor(mesh.indices.reshape(-1), "SCALAR", _ELEMENTS),
+        "material": mesh.material,
+    }
 
 
 def _points_primitive(w: _Writer, pc: PointCloud) -> dict[str, Any]:
-    attrs = {"POSITION": w.accessor(pc.positions, "VEC3", _ARRAY, minmax=True), "COLOR_0": w.accessor(pc.colors, "VEC3", _ARRAY)}
+    attrs = {
+        "POSITION": w.accessor(pc.positions, "VEC3", _ARRAY, minmax=True),
+        "COLOR_0": w.accessor(pc.colors, "VEC3", _ARRAY),
+    }
     # application-specific attributes start with "_" so any glTF reader may ignore them
     for key, arr in (("_OPACITY", pc.opacity), ("_SCALE", pc.scales), ("_ROTATION", pc.rotations)):
         if arr is not None:
             a = np.asarray(arr, np.float32)
-            attrs[key] = w.accessor(a, {1: "SCALAR", 3: "VEC3", 4: "VEC4"}[1 if a.ndim == 1 else a.shape[1]], _ARRAY)
+            attrs[key] = w.accessor(
+                a, {1: "SCALAR", 3: "VEC3", 4: "VEC4"}[1 if a.ndim == 1 else a.shape[1]], _ARRAY
+            )
     return {"attributes": attrs, "mode": 0}
 
 
@@ -130,7 +139,9 @@ def _quat_from_forward(direction: np.ndarray) -> list[float]:
 def export_glb(scene: Scene) -> bytes:
     """The scene as a binary glTF 2.0 file (see docs/world.md for what goes where)."""
     if not scene.meshes and not scene.point_clouds:
-        raise SceneError(f"scene {scene.name!r} has no meshes or points to export; build or import something first")
+        raise SceneError(
+            f"scene {scene.name!r} has no meshes or points to export; build or import something first"
+        )
     from bridge import __version__
 
     w = _Writer()
@@ -153,7 +164,9 @@ def export_glb(scene: Scene) -> bytes:
         else:
             kids = [node({"name": f"{mesh.name}.{i}", "mesh": mi, "matrix": _mat4(t), "extras": {"label": mesh.label}})
                     for i, t in enumerate(mesh.instances)]  # fmt: skip
-            roots.append(node({"name": mesh.name, "children": kids, "extras": {**extras, "instances": len(kids)}}))
+            roots.append(
+                node({"name": mesh.name, "children": kids, "extras": {**extras, "instances": len(kids)}})
+            )
     for pc in scene.point_clouds:
         g["meshes"].append({"name": pc.name, "primitives": [_points_primitive(w, pc)]})
         roots.append(node({"name": pc.name, "mesh": len(g["meshes"]) - 1,
@@ -164,22 +177,60 @@ def export_glb(scene: Scene) -> bytes:
             prim = {"attributes": {"POSITION": w.accessor(np.asarray(c.vertices, np.float32), "VEC3", _ARRAY, minmax=True)},
                     "indices": w.accessor(np.asarray(c.faces).reshape(-1).astype(np.uint32), "SCALAR", _ELEMENTS)}  # fmt: skip
             g["meshes"].append({"name": f"{c.name}", "primitives": [prim]})
-            kids.append(node({"name": c.name, "mesh": len(g["meshes"]) - 1, "extras": {"collider": True, "label": c.label}}))
+            kids.append(
+                node(
+                    {
+                        "name": c.name,
+                        "mesh": len(g["meshes"]) - 1,
+                        "extras": {"role": "collider", "label": c.label},
+                    }
+                )
+            )
         roots.append(node({"name": "colliders", "children": kids, "extras": {"colliders": True}}))
     if scene.bookmarks:
         g["cameras"], kids = [], []
         for b in scene.bookmarks:
-            g["cameras"].append({"name": b.name, "type": "perspective", "perspective": {"yfov": math.radians(b.fov_y_deg), "znear": 0.05}})
+            g["cameras"].append(
+                {
+                    "name": b.name,
+                    "type": "perspective",
+                    "perspective": {"yfov": math.radians(b.fov_y_deg), "znear": 0.05},
+                }
+            )
             kids.append(node({"name": b.name, "camera": len(g["cameras"]) - 1, "matrix": _mat4(b.T_world_camera),
                               "extras": {"bookmark": True, "kind": b.kind, "description": b.description, "fov_y_deg": b.fov_y_deg}}))  # fmt: skip
         roots.append(node({"name": "bookmarks", "children": kids}))
     env = scene.environment
-    lights: list[dict[str, Any]] = [{"name": "sun", "type": "directional", "color": list(env.sun_color), "intensity": float(env.sun_intensity)}]
-    kids = [node({"name": "sun", "rotation": _quat_from_forward(-env.sun_direction()), "extensions": {"KHR_lights_punctual": {"light": 0}}})]
+    lights: list[dict[str, Any]] = [
+        {
+            "name": "sun",
+            "type": "directional",
+            "color": list(env.sun_color),
+            "intensity": float(env.sun_intensity),
+        }
+    ]
+    kids = [
+        node(
+            {
+                "name": "sun",
+                "rotation": _quat_from_forward(-env.sun_direction()),
+                "extensions": {"KHR_lights_punctual": {"light": 0}},
+            }
+        )
+    ]
     for lt in scene.lights:
-        entry: dict[str, Any] = {"name": lt.name, "type": lt.kind, "color": list(lt.color), "intensity": float(lt.intensity), "range": float(lt.range_m)}
+        entry: dict[str, Any] = {
+            "name": lt.name,
+            "type": lt.kind,
+            "color": list(lt.color),
+            "intensity": float(lt.intensity),
+            "range": float(lt.range_m),
+        }
         if lt.kind == "spot":
-            entry["spot"] = {"innerConeAngle": 0.0, "outerConeAngle": math.radians(min(lt.spot_angle_deg, 179.0) / 2)}
+            entry["spot"] = {
+                "innerConeAngle": 0.0,
+                "outerConeAngle": math.radians(min(lt.spot_angle_deg, 179.0) / 2),
+            }
         lights.append(entry)
         kids.append(node({"name": lt.name, "translation": list(lt.position), "rotation": _quat_from_forward(np.array(lt.direction)),
                           "extensions": {"KHR_lights_punctual": {"light": len(lights) - 1}}, "extras": {"at_night_only": lt.at_night_only}}))  # fmt: skip
@@ -233,8 +284,12 @@ def _mesh_bounds(mesh: Mesh) -> tuple[list[float], list[float]]:
     if not len(mesh.positions):
         return [0.0] * 3, [0.0] * 3
     pmin, pmax = mesh.positions.min(0).astype(np.float64), mesh.positions.max(0).astype(np.float64)
-    corners = np.array([[x, y, z, 1.0] for x in (pmin[0], pmax[0]) for y in (pmin[1], pmax[1]) for z in (pmin[2], pmax[2])])
-    pts = np.einsum("kij,cj->kci", mesh.world_transforms().astype(np.float64), corners)[..., :3].reshape(-1, 3)
+    corners = np.array(
+        [[x, y, z, 1.0] for x in (pmin[0], pmax[0]) for y in (pmin[1], pmax[1]) for z in (pmin[2], pmax[2])]
+    )
+    pts = np.einsum("kij,cj->kci", mesh.world_transforms().astype(np.float64), corners)[..., :3].reshape(
+        -1, 3
+    )
     return _rounded(pts.min(0)), _rounded(pts.max(0))
 
 
@@ -265,17 +320,53 @@ def manifest(scene: Scene) -> dict[str, Any]:
         "bounds": {"min": _rounded(lo), "max": _rounded(hi)},
         "objects": objects,
         "labels": dict(sorted(labels.items())),
-        "materials": [{"name": m.name, "base_color": list(m.base_color), "roughness": m.roughness, "metallic": m.metallic,
-                       "emissive": list(m.emissive), "emissive_at_night_only": m.emissive_at_night_only,
-                       "textured": m.base_color_texture is not None} for m in scene.materials],  # fmt: skip
-        "bookmarks": [{"name": b.name, "kind": b.kind, "description": b.description, "fov_y_deg": b.fov_y_deg,
-                       "position": _rounded(b.T_world_camera[:3, 3]), "T_world_camera": [_rounded(r) for r in b.T_world_camera]}
-                      for b in scene.bookmarks],  # fmt: skip
-        "lights": [{"name": lt.name, "kind": lt.kind, "position": list(lt.position), "direction": list(lt.direction), "color": list(lt.color),
-                    "intensity": lt.intensity, "range_m": lt.range_m, "at_night_only": lt.at_night_only} for lt in scene.lights],  # fmt: skip
+        "materials": [
+            {
+                "name": m.name,
+                "base_color": list(m.base_color),
+                "roughness": m.roughness,
+                "metallic": m.metallic,
+                "emissive": list(m.emissive),
+                "emissive_at_night_only": m.emissive_at_night_only,
+                "textured": m.base_color_texture is not None,
+            }
+            for m in scene.materials
+        ],  # fmt: skip
+        "bookmarks": [
+            {
+                "name": b.name,
+                "kind": b.kind,
+                "description": b.description,
+                "fov_y_deg": b.fov_y_deg,
+                "position": _rounded(b.T_world_camera[:3, 3]),
+                "T_world_camera": [_rounded(r) for r in b.T_world_camera],
+            }
+            for b in scene.bookmarks
+        ],  # fmt: skip
+        "lights": [
+            {
+                "name": lt.name,
+                "kind": lt.kind,
+                "position": list(lt.position),
+                "direction": list(lt.direction),
+                "color": list(lt.color),
+                "intensity": lt.intensity,
+                "range_m": lt.range_m,
+                "at_night_only": lt.at_night_only,
+            }
+            for lt in scene.lights
+        ],  # fmt: skip
         "colliders": [{"name": c.name, "label": c.label, "triangles": len(c.faces)} for c in scene.colliders],
-        "environment": {"time_of_day_h": env.time_of_day_h, "weather": env.weather, "sky": env.sky, "sun_azimuth_deg": round(az, 4),
-                        "sun_elevation_deg": round(el, 4), "sun_direction": _rounded(env.sun_direction()), "fog_density": env.fog_density,
-                        "exposure_ev": env.exposure_ev, "latitude_deg": env.latitude_deg},  # fmt: skip
+        "environment": {
+            "time_of_day_h": env.time_of_day_h,
+            "weather": env.weather,
+            "sky": env.sky,
+            "sun_azimuth_deg": round(az, 4),
+            "sun_elevation_deg": round(el, 4),
+            "sun_direction": _rounded(env.sun_direction()),
+            "fog_density": env.fog_density,
+            "exposure_ev": env.exposure_ev,
+            "latitude_deg": env.latitude_deg,
+        },  # fmt: skip
         "provenance": _provenance(scene),
     }

@@ -24,17 +24,30 @@ def _add(words: str, **fields: Any) -> None:
         VOCABULARY[w.strip()] = fields
 
 
-_add("city, street, streets, downtown, urban, metropolis, alley, avenue, skyline, skyscrapers, town, buildings, block", place="city")
+_add(
+    "city, street, streets, downtown, urban, metropolis, alley, avenue, skyline, skyscrapers, town, buildings, block",
+    place="city",
+)
 _add("cyberpunk, blade runner", place="city", palette="neon", era="futuristic")
 _add("desert, dunes, arid, badlands, mesa, mesas", place="terrain", biome="desert")
 _add("canyon, canyons, gorge, ravine", place="terrain", canyon=0.85)
-_add("forest, woods, woodland, meadow, hills, valley, countryside, landscape, terrain, lake, river", place="terrain", biome="temperate")
+_add(
+    "forest, woods, woodland, meadow, hills, valley, countryside, landscape, terrain, lake, river",
+    place="terrain",
+    biome="temperate",
+)
 _add("mountain, mountains, alpine, peaks, summit", place="terrain", biome="alpine")
 _add("jungle, tropical, rainforest, palms", place="terrain", biome="tropical")
 _add("tundra, arctic, frozen, glacier", place="terrain", biome="tundra")
-_add("coast, coastal, beach, bay, harbour, harbor, seaside, shore, island, port, fishing village, village by the sea", place="coast")
+_add(
+    "coast, coastal, beach, bay, harbour, harbor, seaside, shore, island, port, fishing village, village by the sea",
+    place="coast",
+)
 _add("village, hamlet", era="historic")
-_add("interior, room, studio, indoor, indoors, apartment, loft, stage, living room, film set, soundstage, set", place="interior")
+_add(
+    "interior, room, studio, indoor, indoors, apartment, loft, stage, living room, film set, soundstage, set",
+    place="interior",
+)
 _add("office", place="interior", era="modern")
 _add("warehouse, factory, industrial", era="industrial")
 _add("dawn, daybreak", time_of_day_h=6.4)
@@ -116,7 +129,9 @@ def spec_from_prompt(prompt: str, seed: int = 0) -> tuple[WorldSpec, list[str]]:
 
 
 def _spec(prompt: str, seed: int, f: dict[str, Any]) -> WorldSpec:
-    place = f.get("place", "city" if "era" in f and "biome" not in f else "terrain" if "biome" in f else "city")
+    place = f.get(
+        "place", "city" if "era" in f and "biome" not in f else "terrain" if "biome" in f else "city"
+    )
     night = f.get("time_of_day_h", 14.0) < 6.5 or f.get("time_of_day_h", 14.0) > 19.0
     default_palette = {"city": "neon" if night else "natural", "terrain": "warm" if f.get("biome") == "desert" else "natural",
                        "coast": "pastel", "interior": "warm"}[place]  # fmt: skip
@@ -141,7 +156,11 @@ def _spec(prompt: str, seed: int, f: dict[str, Any]) -> WorldSpec:
         elif "lake" in prompt.lower() or "river" in prompt.lower():
             data["terrain"]["water_level"] = 0.25
     else:
-        data["interior"] = {"width_m": 18.0 * size**0.5, "depth_m": 14.0 * size**0.5, "studio": "studio" in prompt.lower() or "set" in prompt.lower()}
+        data["interior"] = {
+            "width_m": 18.0 * size**0.5,
+            "depth_m": 14.0 * size**0.5,
+            "studio": "studio" in prompt.lower() or "set" in prompt.lower(),
+        }
     try:
         return msgspec.convert(data, WorldSpec)
     except msgspec.ValidationError as exc:  # pragma: no cover - the vocabulary only produces valid values

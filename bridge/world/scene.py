@@ -183,7 +183,7 @@ class Environment:
         az = math.radians(az_deg + self.north_deg)
         el = math.radians(el_deg)
         d = np.array([math.sin(az) * math.cos(el), math.sin(el), -math.cos(az) * math.cos(el)])
-        return d / np.linalg.norm(d)
+        return np.asarray(d / np.linalg.norm(d))
 
 
 @dataclass
@@ -227,7 +227,10 @@ class Provenance:
 
     def summary(self) -> str:
         """One line for frame headers and logs."""
-        parts = [self.builder + (f" {self.builder_version}" if self.builder_version else ""), f"seed {self.seed}"]
+        parts = [
+            self.builder + (f" {self.builder_version}" if self.builder_version else ""),
+            f"seed {self.seed}",
+        ]
         if self.prompt:
             parts.append(f"prompt {self.prompt[:60]!r}")
         if self.model_id:
@@ -262,7 +265,9 @@ class Scene:
         used = [m.object_id for m in self.meshes] + [p.object_id for p in self.point_clouds]
         nid = max(used, default=0) + 1
         if nid > 65535:
-            raise SceneError("a scene holds at most 65535 objects; merge meshes that share a material and label")
+            raise SceneError(
+                "a scene holds at most 65535 objects; merge meshes that share a material and label"
+            )
         return nid
 
     def add_mesh(self, mesh: Mesh) -> Mesh:

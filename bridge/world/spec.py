@@ -7,12 +7,12 @@ Specs are saved and loaded as TOML; the shipped ones live in the repository's `s
 from __future__ import annotations
 
 import os
-import tomllib
 from pathlib import Path
 from typing import Literal
 
 import msgspec
 import tomli_w
+import tomllib
 
 from bridge.errors import ConfigError, SceneError
 
@@ -180,7 +180,9 @@ def load_spec(path_or_name: str | os.PathLike[str]) -> WorldSpec:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(f"scene spec {str(path)!r} does not exist; give a TOML file or a shipped name") from None
+        raise ConfigError(
+            f"scene spec {str(path)!r} does not exist; give a TOML file or a shipped name"
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"scene spec {str(path)!r} cannot be read: {exc}") from exc
     try:

@@ -29,17 +29,25 @@ def check_file(path: str | Path) -> Path:
     if size == 0:
         raise SceneError(f"{str(p)!r} is empty (0 bytes); export it again")
     if size > MAX_FILE_BYTES:
-        raise SceneError(f"{str(p)!r} is {size / 2**30:.1f} GiB, over the {MAX_FILE_BYTES >> 30} GiB import limit; decimate it first")
+        raise SceneError(
+            f"{str(p)!r} is {size / 2**30:.1f} GiB, over the {MAX_FILE_BYTES >> 30} GiB import limit; decimate it first"
+        )
     return p
 
 
 def check_positions(path: str | Path, positions: np.ndarray, what: str = "vertices") -> None:
     if positions.ndim != 2 or positions.shape[1] != 3 or len(positions) == 0:
-        raise SceneError(f"{str(path)!r} contains no {what}; the file is empty or not what its extension says")
+        raise SceneError(
+            f"{str(path)!r} contains no {what}; the file is empty or not what its extension says"
+        )
     if len(positions) > MAX_POINTS:
-        raise SceneError(f"{str(path)!r} has {len(positions):,} {what}, over the {MAX_POINTS:,} limit; decimate it first")
+        raise SceneError(
+            f"{str(path)!r} has {len(positions):,} {what}, over the {MAX_POINTS:,} limit; decimate it first"
+        )
     if not np.all(np.isfinite(positions)):
         raise SceneError(f"{str(path)!r} has non-finite (NaN or infinite) {what}; the file is corrupt")
     extent = float(np.ptp(positions, axis=0).max())
     if extent > MAX_EXTENT_M:
-        raise SceneError(f"{str(path)!r} spans {extent:.3g} m after unit conversion, which is absurd; check its units (pass `unit_scale`)")
+        raise SceneError(
+            f"{str(path)!r} spans {extent:.3g} m after unit conversion, which is absurd; check its units (pass `unit_scale`)"
+        )

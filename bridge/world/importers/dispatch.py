@@ -40,5 +40,7 @@ def import_file(path: str | Path, progress: Progress | None = None) -> Scene:
     elif suffix in SCAN_SUFFIXES:
         scene = import_scan(p, progress)
     else:
-        raise SceneError(f"{str(p)!r}: unsupported extension {suffix or '(none)'}; supported: {', '.join(SUPPORTED)}")
+        raise SceneError(
+            f"{str(p)!r}: unsupported extension {suffix or '(none)'}; supported: {', '.join(SUPPORTED)}"
+        )
     return finish(scene, p)

@@ -24,7 +24,14 @@ def finish(scene: Scene, path: Path) -> Scene:
     scene.bookmarks = [
         pose("spawn", (c[0], eye_h, c[2] + r * 2.2), c, "spawn", 60.0, "in front of the import, framing it"),
         pose("front", (c[0], c[1], c[2] + r * 2.5), c, "bookmark", 50.0, "straight on"),
-        pose("three_quarter", (c[0] + r * 1.8, c[1] + r, c[2] + r * 1.8), c, "bookmark", 50.0, "three-quarter view from above"),
+        pose(
+            "three_quarter",
+            (c[0] + r * 1.8, c[1] + r, c[2] + r * 1.8),
+            c,
+            "bookmark",
+            50.0,
+            "three-quarter view from above",
+        ),
         pose("top", (c[0], c[1] + r * 3.0, c[2] + 1e-3), c, "shot", 50.0, "top-down"),
     ]
     for m in scene.meshes:

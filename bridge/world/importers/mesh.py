@@ -32,13 +32,17 @@ def _load(path: Path) -> trimesh.Scene:
     if suffix in (".glb",):
         with open(path, "rb") as f:
             if f.read(4) != b"glTF":
-                raise SceneError(f"{str(path)!r} is not a GLB file (it does not start with 'glTF'); check the extension")
+                raise SceneError(
+                    f"{str(path)!r} is not a GLB file (it does not start with 'glTF'); check the extension"
+                )
     try:
         loaded = trimesh.load(str(path), force="scene", process=False)
     except SceneError:
         raise
     except Exception as exc:  # trimesh raises many types for bad input; name the file and the cause
-        raise SceneError(f"{str(path)!r} could not be read as {suffix[1:].upper()}: {type(exc).__name__}: {exc}") from exc
+        raise SceneError(
+            f"{str(path)!r} could not be read as {suffix[1:].upper()}: {type(exc).__name__}: {exc}"
+        ) from exc
     if not isinstance(loaded, trimesh.Scene):
         raise SceneError(f"{str(path)!r} did not load as a mesh scene")
     return loaded
@@ -69,47 +73,73 @@ def import_mesh(path: str | Path, progress: Progress | None = None, up: Literal[
     report(0.05, "reading")
     loaded = _load(p)
     report(0.5, "converting")
-    parts: list[tuple[str, trimesh.Trimesh]] = []
+    # nodes sharing one geometry become one instanced Mesh (our own GLBs hold thousands of props)
+    groups: dict[str, list[tuple[str, np.ndarray]]] = {}
     for node in loaded.graph.nodes_geometry:
         transform, gname = loaded.graph[node]
         g = loaded.geometry[gname]
         if isinstance(g, trimesh.Trimesh) and len(g.faces):
-            parts.append((str(node), g.copy().apply_transform(transform)))
-    if not parts:
-        raise SceneError(f"{str(p)!r} contains no triangles (only points, lines or nothing); import point clouds as scans")
+            groups.setdefault(str(gname), []).append((str(node), np.asarray(transform, np.float64)))
+    if not groups:
+        raise SceneError(
+            f"{str(p)!r} contains no triangles (only points, lines or nothing); import point clouds as scans"
+        )
     suffix = p.suffix.lower()
     axis = _DEFAULT_UP[suffix] if up == "auto" else up
-    notes = [f"imported {len(parts)} mesh(es) from {p.name}"]
+    notes = [f"imported {len(groups)} mesh(es) from {p.name}"]
     fix = np.eye(4)
     if axis == "z":
         fix = _Z_TO_Y
         notes.append("converted Z-up to Y-up (rotated -90 degrees about X)")
     else:
         notes.append("kept Y-up")
-    allv = np.concatenate([g.vertices for _, g in parts])
+    corners = [np.asarray(loaded.geometry[k].bounds) for k in groups]
+    allv = np.concatenate(
+        [
+            np.einsum("ij,kj->ki", t[:3, :3], c) + t[:3, 3]
+            for k, c in zip(groups, corners, strict=True)
+            for _, t in groups[k]
+        ]
+    )
     extent = float(np.ptp(allv, axis=0).max()) if len(allv) else 0.0
     scale, why = _unit_scale(loaded, suffix, extent, unit_scale)
     notes.append(f"scaled by {scale:g} ({why})")
     fix = np.diag([scale, scale, scale, 1.0]) @ fix
     scene = Scene(p.stem, Provenance("vpbridge.import.mesh", "1.0", notes=notes))
-    for i, (name, g) in enumerate(parts):
-        g.apply_transform(fix)
-        verts = np.asarray(g.vertices, np.float32)
+    for i, (gname, items) in enumerate(groups.items()):
+        g = loaded.geometry[gname]
+        name = items[0][0] if len(items) == 1 else gname
+        verts = np.asarray(g.vertices, np.float64)
+        if len(items) == 1:
+            t = fix @ items[0][1]
+            verts, instances = verts @ t[:3, :3].T + t[:3, 3], None
+            normals = np.asarray(g.vertex_normals) @ np.linalg.inv(t[:3, :3])
+            normals /= np.linalg.norm(normals, axis=1, keepdims=True) + 1e-12
+        else:
+            instances = np.stack([fix @ t for _, t in items]).astype(np.float32)
+            normals = np.asarray(g.vertex_normals)
+            world = verts @ instances[0, :3, :3].T.astype(np.float64) + instances[:, :3, 3][:, None].astype(
+                np.float64
+            )
+            check_positions(p, world.reshape(-1, 3))
         check_positions(p, verts)
         rgba, rough, metal = _color(g)
         mi = scene.add_material(Material(f"{name}_material", rgba, rough, metal))
         uv = getattr(g.visual, "uv", None)
         colors = None
-        if g.visual.kind == "vertex":
-            colors = (np.asarray(g.visual.vertex_colors, np.float32)[:, :3] / 255.0) ** 2.2
-        scene.add_mesh(Mesh(name or f"mesh_{i}", label, verts, np.asarray(g.vertex_normals, np.float32),
-                            np.asarray(g.faces, np.uint32), mi,
+        vis = g.visual
+        if isinstance(vis, trimesh.visual.ColorVisuals) and vis.kind == "vertex":
+            colors = (np.asarray(vis.vertex_colors, np.float32)[:, :3] / 255.0) ** 2.2
+        scene.add_mesh(Mesh(name or f"mesh_{i}", label, verts.astype(np.float32), normals.astype(np.float32),
+                            np.asarray(g.faces, np.uint32), mi, instances=instances,
                             uvs=None if uv is None or len(uv) != len(verts) else np.asarray(uv, np.float32), colors=colors))  # fmt: skip
     report(1.0, "done")
     return scene
 
 
-def _unit_scale(loaded: trimesh.Scene, suffix: str, extent: float, override: float | None) -> tuple[float, str]:
+def _unit_scale(
+    loaded: trimesh.Scene, suffix: str, extent: float, override: float | None
+) -> tuple[float, str]:
     if override is not None:
         if not 0 < override < 1e6:
             raise SceneError(f"`unit_scale` must be a positive factor to metres, got {override}")

@@ -29,12 +29,17 @@ def read_ply_header(path: Path) -> tuple[str, list[tuple[str, int, list[tuple[st
     with open(path, "rb") as f:
         head = f.read(65536)
     if not head.startswith(b"ply"):
-        raise SceneError(f"{str(path)!r} is not a PLY file (it does not start with 'ply'); check the extension")
+        raise SceneError(
+            f"{str(path)!r} is not a PLY file (it does not start with 'ply'); check the extension"
+        )
     end = head.find(b"end_header")
     if end < 0:
-        raise SceneError(f"{str(path)!r}: PLY header has no 'end_header' in its first 64 KiB; the file is truncated or corrupt")
+        raise SceneError(
+            f"{str(path)!r}: PLY header has no 'end_header' in its first 64 KiB; the file is truncated or corrupt"
+        )
     stop = head.index(b"\n", end) + 1
-    fmt, elements = "", []
+    fmt = ""
+    elements: list[tuple[str, int, list[tuple[str, str]]]] = []
     for line in head[:stop].decode("ascii", "replace").splitlines():
         parts = line.split()
         if not parts:
@@ -63,7 +68,9 @@ def import_splat(path: str | Path, progress: Progress | None = None) -> Scene:
     if fmt != "binary_little_endian":
         raise SceneError(f"{str(p)!r}: splat PLY must be binary_little_endian, got {fmt or 'no format line'}")
     if not elements or elements[0][0] != "vertex" or not is_splat_header(elements):
-        raise SceneError(f"{str(p)!r} is not a Gaussian-splat PLY: it needs vertex properties f_dc_*, opacity, scale_*, rot_*")
+        raise SceneError(
+            f"{str(p)!r} is not a Gaussian-splat PLY: it needs vertex properties f_dc_*, opacity, scale_*, rot_*"
+        )
     _, count, props = elements[0]
     if any(t == "list" or t not in _TYPES for _, t in props):
         raise SceneError(f"{str(p)!r}: unsupported property type in the splat vertex element")
@@ -71,18 +78,29 @@ def import_splat(path: str | Path, progress: Progress | None = None) -> Scene:
     need = count * dtype.itemsize
     have = p.stat().st_size - start
     if count <= 0 or have < need:
-        raise SceneError(f"{str(p)!r} is truncated: the header promises {count:,} splats ({need:,} bytes), the file holds {max(have, 0):,}")
+        raise SceneError(
+            f"{str(p)!r} is truncated: the header promises {count:,} splats ({need:,} bytes), the file holds {max(have, 0):,}"
+        )
     data = np.fromfile(p, dtype=dtype, count=count, offset=start)
     pos = np.stack([data["x"], data["y"], data["z"]], 1).astype(np.float32)
     check_positions(p, pos, "splats")
     dc = np.stack([data[f"f_dc_{i}"] for i in range(3)], 1).astype(np.float32)
     srgb = np.clip(0.5 + SH_C0 * dc, 0.0, 1.0)
-    colors = np.where(srgb <= 0.04045, srgb / 12.92, ((srgb + 0.055) / 1.055) ** 2.4)  # PointCloud colours are linear
+    colors = np.where(
+        srgb <= 0.04045, srgb / 12.92, ((srgb + 0.055) / 1.055) ** 2.4
+    )  # PointCloud colours are linear
     opacity = (1.0 / (1.0 + np.exp(-data["opacity"].astype(np.float64)))).astype(np.float32)
     scales = np.exp(np.stack([data[f"scale_{i}"] for i in range(3)], 1).astype(np.float64)).astype(np.float32)
     rot = np.stack([data[f"rot_{i}"] for i in range(4)], 1).astype(np.float64)
     rot /= np.linalg.norm(rot, axis=1, keepdims=True) + 1e-12
-    scene = Scene(p.stem, Provenance("vpbridge.import.splat", "1.0", notes=[f"{count:,} Gaussian splats from {p.name}; axes kept as stored"]))
+    scene = Scene(
+        p.stem,
+        Provenance(
+            "vpbridge.import.splat",
+            "1.0",
+            notes=[f"{count:,} Gaussian splats from {p.name}; axes kept as stored"],
+        ),
+    )
     scene.add_points(PointCloud(p.stem, "splat", pos, colors.astype(np.float32), "splats", opacity, scales, rot.astype(np.float32),
                                 point_size_m=float(np.median(scales.max(1)) * 2)))  # fmt: skip
     if progress:

@@ -43,13 +43,19 @@ def _no_progress(fraction: float, stage: str) -> None:
     return None
 
 
-def build_scene(spec: WorldSpec, progress: Progress | None = None, unused_words: list[str] | None = None) -> Scene:
+def build_scene(
+    spec: WorldSpec, progress: Progress | None = None, unused_words: list[str] | None = None
+) -> Scene:
     """Build the set a spec describes; `progress(fraction 0..1, stage)` is called along the way."""
     report = progress or _no_progress
     report(0.0, "start")
     rng = np.random.default_rng(spec.seed)
-    prov = Provenance(BUILDER, BUILDER_VERSION, prompt=spec.prompt, seed=spec.seed, unused_words=list(unused_words or []))
-    prov.notes.append(f"spec {spec.name!r}: {spec.place}, {spec.time_of_day_h:g} h, {spec.weather}, {spec.palette}, {spec.era}")
+    prov = Provenance(
+        BUILDER, BUILDER_VERSION, prompt=spec.prompt, seed=spec.seed, unused_words=list(unused_words or [])
+    )
+    prov.notes.append(
+        f"spec {spec.name!r}: {spec.place}, {spec.time_of_day_h:g} h, {spec.weather}, {spec.palette}, {spec.era}"
+    )
     scene = Scene(spec.name, prov, environment_from_spec(spec), description=spec.description)
     if spec.sky_panorama:
         _load_panorama(scene, spec.sky_panorama)
@@ -82,7 +88,9 @@ def _load_panorama(scene: Scene, path: str) -> None:
     try:
         img = Image.open(path).convert("RGB")
     except (OSError, ValueError) as exc:
-        raise SceneError(f"`sky_panorama` {path!r} cannot be read as an image ({exc}); give an equirectangular PNG/JPEG") from exc
+        raise SceneError(
+            f"`sky_panorama` {path!r} cannot be read as an image ({exc}); give an equirectangular PNG/JPEG"
+        ) from exc
     scene.environment.panorama = np.asarray(img, np.uint8).copy()
     scene.environment.sky = "panorama"
     scene.provenance.sources.append((path, file_sha256(path)))
@@ -114,16 +122,58 @@ def _city_bookmarks(layout: Layout, facts: dict[str, object], spec: WorldSpec) -
     look = eye + d + np.array([0.0, 2.0 + 40.0 * math.tan(pitch), 0.0])
     sx, sz = layout.size_m
     size = max(sx, sz)
-    roof = np.array(facts["roof"], np.float64)  # type: ignore[arg-type]
+    roof = np.array(facts["roof"], np.float64)
     marks = [
         pose("spawn", eye, look, "spawn", 60.0, "street level, looking down the main street"),
         pose("street", eye, look, "bookmark", 60.0, "the main street at eye height"),
-        pose("street_reverse", eye, eye - d + np.array([0, 2.0, 0]), "bookmark", 60.0, "the main street, looking back"),
-        pose("overview", (size * 0.42, size * 0.3, size * 0.42), (0.0, 10.0, 0.0), "bookmark", 55.0, "aerial view over the whole set"),
-        pose("rooftop", roof + np.array([3.0, 3.0, 3.0]), (0.0, roof[1] * 0.3, 0.0), "bookmark", 70.0, "on the tallest roof, looking over the city"),
-        pose("low_angle", eye + np.array([0, -1.3, 0]), roof * np.array([1, 0.8, 1]), "shot", 50.0, "low angle up at the tallest tower"),
-        pose("crane", eye + np.array([0, 14.0, 0]) - d * 0.3, eye + d, "shot", 45.0, "crane shot down the street"),
-        pose("long_lens", eye - d * 0.8 + np.array([0, 2.0, 0]), eye + d * 0.5, "shot", 25.0, "telephoto compression down the street"),
+        pose(
+            "street_reverse",
+            eye,
+            eye - d + np.array([0, 2.0, 0]),
+            "bookmark",
+            60.0,
+            "the main street, looking back",
+        ),
+        pose(
+            "overview",
+            (size * 0.42, size * 0.3, size * 0.42),
+            (0.0, 10.0, 0.0),
+            "bookmark",
+            55.0,
+            "aerial view over the whole set",
+        ),
+        pose(
+            "rooftop",
+            roof + np.array([3.0, 3.0, 3.0]),
+            (0.0, roof[1] * 0.3, 0.0),
+            "bookmark",
+            70.0,
+            "on the tallest roof, looking over the city",
+        ),
+        pose(
+            "low_angle",
+            eye + np.array([0, -1.3, 0]),
+            roof * np.array([1, 0.8, 1]),
+            "shot",
+            50.0,
+            "low angle up at the tallest tower",
+        ),
+        pose(
+            "crane",
+            eye + np.array([0, 14.0, 0]) - d * 0.3,
+            eye + d,
+            "shot",
+            45.0,
+            "crane shot down the street",
+        ),
+        pose(
+            "long_lens",
+            eye - d * 0.8 + np.array([0, 2.0, 0]),
+            eye + d * 0.5,
+            "shot",
+            25.0,
+            "telephoto compression down the street",
+        ),
     ]
     if both.any():
         br, bc = np.nonzero(road & both)
@@ -137,8 +187,22 @@ def _city_bookmarks(layout: Layout, facts: dict[str, object], spec: WorldSpec) -
 def _generic_bookmarks(size: float, ground_y: float, spec: WorldSpec) -> list[Bookmark]:
     eye = np.array([0.0, ground_y + 1.7, size * 0.3])
     return [
-        pose("spawn", eye, (0.0, ground_y + 1.7 + 30.0 * math.tan(tilt_for_horizon(spec)), 0.0), "spawn", 60.0, "standing at the edge"),
-        pose("overview", (size * 0.42, size * 0.3, size * 0.42), (0.0, 0.0, 0.0), "bookmark", 55.0, "aerial view"),
+        pose(
+            "spawn",
+            eye,
+            (0.0, ground_y + 1.7 + 30.0 * math.tan(tilt_for_horizon(spec)), 0.0),
+            "spawn",
+            60.0,
+            "standing at the edge",
+        ),
+        pose(
+            "overview",
+            (size * 0.42, size * 0.3, size * 0.42),
+            (0.0, 0.0, 0.0),
+            "bookmark",
+            55.0,
+            "aerial view",
+        ),
         pose("high", (0.0, size * 0.2, size * 0.45), (0.0, 0.0, 0.0), "shot", 45.0, "high wide shot"),
     ]
 

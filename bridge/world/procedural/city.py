@@ -11,7 +11,14 @@ import numpy as np
 from scipy import ndimage
 
 from bridge.world.procedural import geom, props
-from bridge.world.procedural.common import add_part, box_collider, instance_matrices, is_night, material, palette
+from bridge.world.procedural.common import (
+    add_part,
+    box_collider,
+    instance_matrices,
+    is_night,
+    material,
+    palette,
+)
 from bridge.world.procedural.layout import BUILDING, GROUND, ROAD, SIDEWALK, VEGETATION, WATER, Layout
 from bridge.world.scene import Collider, Light, Scene
 from bridge.world.spec import WorldSpec
@@ -68,7 +75,9 @@ def _ground(scene: Scene, layout: Layout, spec: WorldSpec, base: np.ndarray) -> 
     return [box_collider("ground_collider", "terrain", [[0, -0.5, 0]], [[outer, 1.0, outer]])]
 
 
-def _lots(layout: Layout, spec: WorldSpec, rng: np.random.Generator) -> tuple[list[tuple[int, int, int, int]], np.ndarray]:
+def _lots(
+    layout: Layout, spec: WorldSpec, rng: np.random.Generator
+) -> tuple[list[tuple[int, int, int, int]], np.ndarray]:
     """Split each connected building area into lots; returns lots (r0, r1, c0, c1) and the plaza mask."""
     mask = layout.cells == BUILDING
     labels, count = ndimage.label(mask)
@@ -106,11 +115,11 @@ def _buildings(layout: Layout, spec: WorldSpec, lots: list[tuple[int, int, int, 
     sx, sz = layout.size_m
     lo, hi = spec.city.min_floors, max(spec.city.min_floors, spec.city.max_floors)
     for i, (r0, r1, c0, c1) in enumerate(lots):
-        x0, z0 = layout.to_world(np.array(r0), np.array(c0))
-        x1, z1 = layout.to_world(np.array(r1 - 1), np.array(c1 - 1))
+        ax0, az0 = layout.to_world(np.array(r0), np.array(c0))
+        ax1, az1 = layout.to_world(np.array(r1 - 1), np.array(c1 - 1))
         gap = rng.uniform(0.3, 1.6)
-        x0, x1 = float(x0) - layout.cell_m / 2 + gap, float(x1) + layout.cell_m / 2 - gap
-        z0, z1 = float(z0) - layout.cell_m / 2 + gap, float(z1) + layout.cell_m / 2 - gap
+        x0, x1 = float(ax0) - layout.cell_m / 2 + gap, float(ax1) + layout.cell_m / 2 - gap
+        z0, z1 = float(az0) - layout.cell_m / 2 + gap, float(az1) + layout.cell_m / 2 - gap
         # taller towards the centre: a downtown with a skyline, lower at the edges
         dist = min(1.0, float(np.hypot((x0 + x1) / sx, (z0 + z1) / sz)))
         f = rng.beta(1.3, 3.0) * (1.25 - 0.8 * dist) + 0.1 * rng.random()
@@ -127,7 +136,9 @@ def _buildings(layout: Layout, spec: WorldSpec, lots: list[tuple[int, int, int, 
     return Buildings(rows)
 
 
-def _facade_grid(per_tier_floors: np.ndarray, per_tier_cols: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _facade_grid(
+    per_tier_floors: np.ndarray, per_tier_cols: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """All (tier, floor, column) triples of a facade, vectorised."""
     per = per_tier_floors * per_tier_cols
     tier = np.repeat(np.arange(len(per)), per)
@@ -139,7 +150,9 @@ def _facade_grid(per_tier_floors: np.ndarray, per_tier_cols: np.ndarray) -> tupl
 def facade_windows(b: Buildings, floor_h: float, spacing: float, rng: np.random.Generator,
              lit_p: float) -> tuple[geom.Part, geom.Part, geom.Part, np.ndarray]:  # fmt: skip
     """(dark panes, warm lit panes, cool lit panes, ledge boxes) for every facade of every tier."""
-    dark, warm, cool = [], [], []
+    dark: list[geom.Part] = []
+    warm: list[geom.Part] = []
+    cool: list[geom.Part] = []
     floors = np.maximum(((b.y1 - b.y0 - 0.6) // floor_h).astype(np.int64), 0)
     faces = [((0, 0, 1), (1, 0, 0), b.w, b.d), ((0, 0, -1), (-1, 0, 0), b.w, b.d),
              ((1, 0, 0), (0, 0, -1), b.d, b.w), ((-1, 0, 0), (0, 0, 1), b.d, b.w)]  # fmt: skip
@@ -150,7 +163,9 @@ def facade_windows(b: Buildings, floor_h: float, spacing: float, rng: np.random.
         step = width[t] / ncol[t]
         along = -width[t] / 2 + (col + 0.5) * step
         y = b.y0[t] + fl * floor_h + floor_h * 0.55
-        centre = np.stack([b.cx[t], y, b.cz[t]], 1) + nv * (depth[t] / 2 + 0.04)[:, None] + uv * along[:, None]
+        centre = (
+            np.stack([b.cx[t], y, b.cz[t]], 1) + nv * (depth[t] / 2 + 0.04)[:, None] + uv * along[:, None]
+        )
         ground = (fl == 0) & (b.y0[t] == 0)
         ww = np.where(ground, step * 0.8, np.minimum(step * 0.62, 2.2))
         wh = np.where(ground, floor_h * 0.7, floor_h * 0.5)
@@ -169,12 +184,22 @@ def facade_windows(b: Buildings, floor_h: float, spacing: float, rng: np.random.
             out.append(geom.quads(*(a[sel] for a in part_all)))
     # floor ledges: a thin band round each tier at every floor line
     lt = np.repeat(np.arange(len(floors)), np.maximum(floors - 1, 0))
-    lf = np.arange(len(lt)) - np.repeat(np.cumsum(np.maximum(floors - 1, 0)) - np.maximum(floors - 1, 0), np.maximum(floors - 1, 0)) + 1
-    ledges = np.stack([b.cx[lt], b.y0[lt] + lf * floor_h, b.cz[lt], b.w[lt] + 0.3, np.full(len(lt), 0.22), b.d[lt] + 0.3], 1)
+    lf = (
+        np.arange(len(lt))
+        - np.repeat(
+            np.cumsum(np.maximum(floors - 1, 0)) - np.maximum(floors - 1, 0), np.maximum(floors - 1, 0)
+        )
+        + 1
+    )
+    ledges = np.stack(
+        [b.cx[lt], b.y0[lt] + lf * floor_h, b.cz[lt], b.w[lt] + 0.3, np.full(len(lt), 0.22), b.d[lt] + 0.3], 1
+    )
     return geom.merge(dark), geom.merge(warm), geom.merge(cool), ledges
 
 
-def build_city(scene: Scene, spec: WorldSpec, layout: Layout, rng: np.random.Generator, progress: Progress) -> dict[str, object]:
+def build_city(
+    scene: Scene, spec: WorldSpec, layout: Layout, rng: np.random.Generator, progress: Progress
+) -> dict[str, object]:
     """Fill `scene` from `layout`; returns facts the bookmark chooser needs (tallest roof, road cells)."""
     base, accents = palette(spec)
     night = is_night(spec)
@@ -186,16 +211,42 @@ def build_city(scene: Scene, spec: WorldSpec, layout: Layout, rng: np.random.Gen
     progress(0.2, "buildings")
     n_b = len(lots)
     tint = base[rng.integers(0, len(base), n_b)] * rng.uniform(0.8, 1.2, (n_b, 1))
-    body = geom.boxes(np.stack([b.cx, (b.y0 + b.y1) / 2, b.cz], 1), np.stack([b.w, b.y1 - b.y0, b.d], 1), colors=tint[b.owner])
+    body = geom.boxes(
+        np.stack([b.cx, (b.y0 + b.y1) / 2, b.cz], 1),
+        np.stack([b.w, b.y1 - b.y0, b.d], 1),
+        colors=tint[b.owner],
+    )
     rough = 0.35 if spec.era == "futuristic" else 0.85
-    add_part(scene, "buildings", "building", body, material(scene, "facade", (1, 1, 1), rough, 0.3 if spec.era == "futuristic" else 0.0))
+    add_part(
+        scene,
+        "buildings",
+        "building",
+        body,
+        material(scene, "facade", (1, 1, 1), rough, 0.3 if spec.era == "futuristic" else 0.0),
+    )
     colliders.append(box_collider("buildings_collider", "building", np.stack([b.cx, (b.y0 + b.y1) / 2, b.cz], 1),
                                   np.stack([b.w, b.y1 - b.y0, b.d], 1)))  # fmt: skip
-    dark, warm, cool, ledges = facade_windows(b, floor_h, 3.4 if spec.era != "futuristic" else 2.6, rng, 0.45 if spec.palette == "neon" else 0.3)
+    dark, warm, cool, ledges = facade_windows(
+        b, floor_h, 3.4 if spec.era != "futuristic" else 2.6, rng, 0.45 if spec.palette == "neon" else 0.3
+    )
     glass = (0.015, 0.02, 0.03)
     add_part(scene, "windows", "window", dark, material(scene, "glass", glass, 0.08, 0.6), collider=False)
-    add_part(scene, "windows_lit_warm", "window", warm, material(scene, "window_warm", glass, 0.1, 0.3, (3.2, 2.2, 1.1), True), collider=False)
-    add_part(scene, "windows_lit_cool", "window", cool, material(scene, "window_cool", glass, 0.1, 0.3, (1.6, 2.1, 2.8), True), collider=False)
+    add_part(
+        scene,
+        "windows_lit_warm",
+        "window",
+        warm,
+        material(scene, "window_warm", glass, 0.1, 0.3, (3.2, 2.2, 1.1), True),
+        collider=False,
+    )
+    add_part(
+        scene,
+        "windows_lit_cool",
+        "window",
+        cool,
+        material(scene, "window_cool", glass, 0.1, 0.3, (1.6, 2.1, 2.8), True),
+        collider=False,
+    )
     add_part(scene, "ledges", "building", geom.boxes(ledges[:, :3], ledges[:, 3:], skip_bottom=False),
              material(scene, "trim", base.mean(0) * 0.7, 0.8))  # fmt: skip
     progress(0.45, "windows")
@@ -231,15 +282,28 @@ def _roofs(scene: Scene, spec: WorldSpec, b: Buildings, rng: np.random.Generator
     for _ in range(3):
         keep = f[rng.random(len(f)) < 0.7]
         s = rng.uniform(1.5, 4.5, (len(keep), 3)) * np.array([1, 0.7, 1])
-        off = (rng.random((len(keep), 2)) - 0.5) * np.stack([b.w[keep] - s[:, 0] - 1, b.d[keep] - s[:, 2] - 1], 1).clip(0)
-        units.append(np.stack([b.cx[keep] + off[:, 0], b.y1[keep] + s[:, 1] / 2, b.cz[keep] + off[:, 1], *s.T], 1))
+        off = (rng.random((len(keep), 2)) - 0.5) * np.stack(
+            [b.w[keep] - s[:, 0] - 1, b.d[keep] - s[:, 2] - 1], 1
+        ).clip(0)
+        units.append(
+            np.stack([b.cx[keep] + off[:, 0], b.y1[keep] + s[:, 1] / 2, b.cz[keep] + off[:, 1], *s.T], 1)
+        )
     box = np.concatenate(par + units)
     part = geom.merge([roofs, geom.boxes(box[:, :3], box[:, 3:])])
     add_part(scene, "roofs", "roof", part, material(scene, "roof", roof_col, 0.9))
     tall = f[b.y1[f] > 60]
     if len(tall):
-        m = instance_matrices(np.stack([b.cx[tall], b.y1[tall], b.cz[tall]], 1), np.zeros(len(tall)), np.ones(len(tall)))
-        add_part(scene, "antennas", "roof", geom.cylinder(0.15, 9.0, 6, top_radius=0.04), material(scene, "antenna", (0.2, 0.2, 0.2), 0.5, 0.8), m)
+        m = instance_matrices(
+            np.stack([b.cx[tall], b.y1[tall], b.cz[tall]], 1), np.zeros(len(tall)), np.ones(len(tall))
+        )
+        add_part(
+            scene,
+            "antennas",
+            "roof",
+            geom.cylinder(0.15, 9.0, 6, top_radius=0.04),
+            material(scene, "antenna", (0.2, 0.2, 0.2), 0.5, 0.8),
+            m,
+        )
 
 
 def _signs(scene: Scene, b: Buildings, accents: np.ndarray, rng: np.random.Generator, p: float) -> None:
@@ -257,8 +321,17 @@ def _signs(scene: Scene, b: Buildings, accents: np.ndarray, rng: np.random.Gener
     cz = b.cz[ground] + nz * (half + 0.8) + nx * off
     size = np.stack([np.where(nx != 0, 1.4, 0.35), h, np.where(nx != 0, 0.35, 1.4)], 1)
     colour = rng.integers(0, len(accents), len(ground))
-    fascia_c = np.stack([b.cx[ground] + nx * (half + 0.15), np.full(len(ground), 3.6), b.cz[ground] + nz * (half + 0.15)], 1)
-    fascia_s = np.stack([np.where(nx != 0, 0.25, along * 0.6), np.full(len(ground), 0.8), np.where(nx != 0, along * 0.6, 0.25)], 1)
+    fascia_c = np.stack(
+        [b.cx[ground] + nx * (half + 0.15), np.full(len(ground), 3.6), b.cz[ground] + nz * (half + 0.15)], 1
+    )
+    fascia_s = np.stack(
+        [
+            np.where(nx != 0, 0.25, along * 0.6),
+            np.full(len(ground), 0.8),
+            np.where(nx != 0, along * 0.6, 0.25),
+        ],
+        1,
+    )
     for i, acc in enumerate(accents):
         sel = colour == i
         if not sel.any():
@@ -266,7 +339,14 @@ def _signs(scene: Scene, b: Buildings, accents: np.ndarray, rng: np.random.Gener
         part = geom.boxes(np.concatenate([np.stack([cx, y, cz], 1)[sel], fascia_c[sel]]),
                           np.concatenate([size[sel], fascia_s[sel]]), skip_bottom=False)  # fmt: skip
         emi = tuple(float(v) * 8.0 for v in acc)
-        add_part(scene, f"neon_{i}", "prop", part, material(scene, f"neon_{i}", acc, 0.3, 0.0, emi, False), collider=False)  # type: ignore[arg-type]
+        add_part(
+            scene,
+            f"neon_{i}",
+            "prop",
+            part,
+            material(scene, f"neon_{i}", acc, 0.3, 0.0, emi, False),
+            collider=False,
+        )
         for j in np.nonzero(sel)[0][:3]:
             scene.lights.append(Light(f"neon_{i}_{j}", "point", (float(cx[j] + nx[j]), float(y[j]), float(cz[j] + nz[j])),
                                       color=tuple(float(v) for v in acc / acc.max()), intensity=30.0, range_m=18.0,  # type: ignore[arg-type]
@@ -305,15 +385,25 @@ def _street_props(scene: Scene, spec: WorldSpec, layout: Layout, plaza: np.ndarr
     tr, tc = tr[keep_t], tc[keep_t]
     green = np.nonzero((plaza | (cells == VEGETATION)).ravel())[0]
     n_green = int(len(green) * layout.cell_m**2 / 60.0 * spec.city.props)
-    pick = np.sort(rng.choice(green, size=min(n_green, len(green)), replace=False)) if len(green) else np.zeros(0, np.int64)
+    pick = (
+        np.sort(rng.choice(green, size=min(n_green, len(green)), replace=False))
+        if len(green)
+        else np.zeros(0, np.int64)
+    )
     gr, gc = np.divmod(pick, cells.shape[1])
     allr, allc = np.concatenate([tr, gr]), np.concatenate([tc, gc])
     x, z = layout.to_world(allr, allc)
     x = x + rng.uniform(-0.4, 0.4, len(x)) * layout.cell_m
     z = z + rng.uniform(-0.4, 0.4, len(z)) * layout.cell_m
     kind = "palm" if spec.biome in ("tropical", "desert") else "broadleaf"
-    trees = instance_matrices(np.stack([x, np.full(len(x), 0.1), z], 1), rng.uniform(0, 2 * np.pi, len(x)), rng.uniform(0.7, 1.2, len(x)))
-    out += props.place(scene, kind, trees, "street_trees", tint=(1.0, 1.1, 0.8) if spec.palette == "warm" else None)
+    trees = instance_matrices(
+        np.stack([x, np.full(len(x), 0.1), z], 1),
+        rng.uniform(0, 2 * np.pi, len(x)),
+        rng.uniform(0.7, 1.2, len(x)),
+    )
+    out += props.place(
+        scene, kind, trees, "street_trees", tint=(1.0, 1.1, 0.8) if spec.palette == "warm" else None
+    )
     # cars: on straight road stretches, aligned with the road, a few colours
     along_x = ndimage.uniform_filter(road.astype(np.float32), size=(1, 9)) > 0.99
     along_z = ndimage.uniform_filter(road.astype(np.float32), size=(9, 1)) > 0.99

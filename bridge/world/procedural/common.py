@@ -5,6 +5,7 @@ scene, box colliders, instance transforms and bookmarks. Keeps each builder abou
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from bridge.world.procedural.geom import Part
 from bridge.world.scene import Bookmark, Collider, Environment, Material, Mesh, Scene, look_at
@@ -27,10 +28,16 @@ __all__ = [
 # Per palette: (walls / ground tints, accents for signs, trim). sRGB hex, chosen by eye.
 PALETTE_RGB: dict[str, tuple[list[str], list[str]]] = {
     "natural": (["#b8b0a2", "#9c958a", "#c9c2b4", "#8a8073", "#a89f90"], ["#d9b35c", "#7f9f5a", "#c0603f"]),
-    "neon": (["#2b2d3a", "#34303f", "#23262f", "#3c3a48", "#2e3440"], ["#ff2fb3", "#19e6ff", "#b04dff", "#ffd23f", "#3dff8b"]),
+    "neon": (
+        ["#2b2d3a", "#34303f", "#23262f", "#3c3a48", "#2e3440"],
+        ["#ff2fb3", "#19e6ff", "#b04dff", "#ffd23f", "#3dff8b"],
+    ),
     "warm": (["#c98f5a", "#b7734a", "#d9a877", "#a5643f", "#e0b98a"], ["#ff9a3c", "#ffcf5c", "#e2553a"]),
     "cool": (["#7d8a99", "#93a4b5", "#6b7a8a", "#a6b4c2", "#5e6c7b"], ["#4fb3ff", "#8fe3ff", "#c7d8ff"]),
-    "pastel": (["#f2e3d5", "#e8d0c9", "#d8e6e0", "#f5ecd0", "#dcd5ea"], ["#ff9fb1", "#8fd3c7", "#f7c873", "#9ab8ff"]),
+    "pastel": (
+        ["#f2e3d5", "#e8d0c9", "#d8e6e0", "#f5ecd0", "#dcd5ea"],
+        ["#ff9fb1", "#8fd3c7", "#f7c873", "#9ab8ff"],
+    ),
     "noir": (["#3a3a3a", "#4a4a4a", "#2a2a2a", "#5a5a5a", "#444444"], ["#e8e8e8", "#bdbdbd", "#ffffff"]),
     "earthy": (["#a0522d", "#b5734f", "#8b5a3c", "#c48a5c", "#96603f"], ["#e07a3a", "#d9a441", "#7a9a4a"]),
 }
@@ -80,12 +87,13 @@ def environment_from_spec(spec: WorldSpec) -> Environment:
     )
 
 
-def material(scene: Scene, name: str, color: np.ndarray | tuple[float, ...], roughness: float = 0.8,
-             metallic: float = 0.0, emissive: tuple[float, float, float] = (0.0, 0.0, 0.0),
+def material(scene: Scene, name: str, color: ArrayLike, roughness: float = 0.8,
+             metallic: float = 0.0, emissive: tuple[float, ...] = (0.0, 0.0, 0.0),
              night_only: bool = False) -> int:  # fmt: skip
-    c = tuple(float(x) for x in color)
+    c = tuple(float(x) for x in np.asarray(color, np.float64).ravel())
     rgba = (c[0], c[1], c[2], c[3] if len(c) > 3 else 1.0)
-    return scene.add_material(Material(name, rgba, roughness, metallic, emissive, night_only))
+    emi = (float(emissive[0]), float(emissive[1]), float(emissive[2]))
+    return scene.add_material(Material(name, rgba, roughness, metallic, emi, night_only))
 
 
 def add_part(scene: Scene, name: str, label: str, part: Part, material_index: int,
@@ -106,7 +114,7 @@ _BOX_TRI = np.array(
 )[:, ::-1]  # fmt: skip
 
 
-def box_collider(name: str, label: str, centers: np.ndarray, sizes: np.ndarray) -> Collider:
+def box_collider(name: str, label: str, centers: ArrayLike, sizes: ArrayLike) -> Collider:
     """Closed boxes (8 vertices, 12 triangles each) as one world-space collider."""
     c = np.asarray(centers, np.float32).reshape(-1, 3)
     s = np.asarray(sizes, np.float32).reshape(-1, 3) / 2
@@ -120,6 +128,8 @@ def box_collider(name: str, label: str, centers: np.ndarray, sizes: np.ndarray) 
 def instance_matrices(positions: np.ndarray, yaw: np.ndarray, scale: np.ndarray) -> np.ndarray:
     """(K,4,4) float32 transforms: yaw about +Y, uniform or per-axis scale, then translate."""
     k = len(positions)
+    if k == 0:
+        return np.zeros((0, 4, 4), np.float32)
     s = np.asarray(scale, np.float64).reshape(k, -1) * np.ones((1, 3))
     c, sn = np.cos(yaw), np.sin(yaw)
     m = np.zeros((k, 4, 4), np.float64)

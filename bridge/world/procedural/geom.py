@@ -8,8 +8,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
-__all__ = ["Part", "boxes", "cone", "cylinder", "gable_roofs", "heightfield", "merge", "quads", "sphere", "transform"]
+__all__ = [
+    "Part",
+    "boxes",
+    "cone",
+    "cylinder",
+    "gable_roofs",
+    "heightfield",
+    "merge",
+    "quads",
+    "sphere",
+    "transform",
+]
 
 
 @dataclass
@@ -64,10 +76,10 @@ _QUAD = np.array([[0, 1, 2], [0, 2, 3]], np.int64)
 
 
 def boxes(
-    centers: np.ndarray,
-    sizes: np.ndarray,
+    centers: ArrayLike,
+    sizes: ArrayLike,
     yaw: np.ndarray | None = None,
-    colors: np.ndarray | None = None,
+    colors: ArrayLike | None = None,
     skip_bottom: bool = True,
 ) -> Part:
     """Axis-aligned (or yawed about +Y) boxes: centers (K,3), sizes (K,3); flat-shaded, 24 verts each."""
@@ -77,7 +89,9 @@ def boxes(
     nf = len(faces)
     k = len(centers)
     # local corner offsets (F, 4, 3) in unit cube
-    local = 0.5 * (faces[:, None, 0] + _SIGNS[None, :, :1] * faces[:, None, 1] + _SIGNS[None, :, 1:] * faces[:, None, 2])
+    local = 0.5 * (
+        faces[:, None, 0] + _SIGNS[None, :, :1] * faces[:, None, 1] + _SIGNS[None, :, 1:] * faces[:, None, 2]
+    )
     pos = local[None] * sizes[:, None, None, :]  # (K, F, 4, 3)
     nrm = np.broadcast_to(faces[None, :, None, 0], (k, nf, 4, 3)).copy()
     if yaw is not None:
@@ -101,7 +115,7 @@ def boxes(
     return Part(pos.reshape(-1, 3), nrm.reshape(-1, 3), idx.astype(np.uint32), uv.reshape(-1, 2), col)
 
 
-def quads(centers: np.ndarray, normals: np.ndarray, us: np.ndarray, sizes: np.ndarray) -> Part:
+def quads(centers: ArrayLike, normals: ArrayLike, us: ArrayLike, sizes: ArrayLike) -> Part:
     """Flat rectangles: centre (K,3), unit normal (K,3), unit u axis (K,3), size (K,2) along u and n×u."""
     centers = np.asarray(centers, np.float32).reshape(-1, 3)
     n = np.asarray(normals, np.float32).reshape(-1, 3)
@@ -117,7 +131,10 @@ def quads(centers: np.ndarray, normals: np.ndarray, us: np.ndarray, sizes: np.nd
     uv = (_SIGNS[None] * 0.5 + 0.5) * np.ones((k, 1, 2), np.float32)
     idx = ((np.arange(k, dtype=np.int64) * 4)[:, None, None] + _QUAD[None]).reshape(-1, 3)
     return Part(
-        pos.reshape(-1, 3), np.repeat(n, 4, axis=0), idx.astype(np.uint32), uv.reshape(-1, 2).astype(np.float32)
+        pos.reshape(-1, 3),
+        np.repeat(n, 4, axis=0),
+        idx.astype(np.uint32),
+        uv.reshape(-1, 2).astype(np.float32),
     )
 
 
@@ -152,13 +169,17 @@ def _revolve(profile: np.ndarray, segments: int) -> Part:
     nr, ny = dy, -dr  # outward normal of the profile curve
     ln = np.hypot(nr, ny) + 1e-12
     nr, ny = nr / ln, ny / ln
-    nrm = np.stack([nr[:, None] * c, np.broadcast_to(ny[:, None], (len(profile), segments + 1)), -nr[:, None] * s], -1)
+    nrm = np.stack(
+        [nr[:, None] * c, np.broadcast_to(ny[:, None], (len(profile), segments + 1)), -nr[:, None] * s], -1
+    )
     p = len(profile)
     i = np.arange(p * (segments + 1), dtype=np.int64).reshape(p, segments + 1)
     a, b, cc, d = i[:-1, :-1], i[:-1, 1:], i[1:, :-1], i[1:, 1:]
     idx = np.stack([np.stack([a, b, d], -1), np.stack([a, d, cc], -1)], 2).reshape(-1, 3)
     flat = pos.reshape(-1, 3)
-    area = np.linalg.norm(np.cross(flat[idx[:, 1]] - flat[idx[:, 0]], flat[idx[:, 2]] - flat[idx[:, 0]]), axis=1)
+    area = np.linalg.norm(
+        np.cross(flat[idx[:, 1]] - flat[idx[:, 0]], flat[idx[:, 2]] - flat[idx[:, 0]]), axis=1
+    )
     idx = idx[area > 1e-9]  # rings of radius 0 (poles, cap centres) make degenerate triangles
     uv = np.stack(np.meshgrid(ang / (2 * np.pi), profile[:, 1]), -1).reshape(-1, 2)
     return Part(
@@ -176,7 +197,12 @@ def cylinder(radius: float, height: float, segments: int = 12, top_radius: float
 
 
 def cone(radius: float, height: float, segments: int = 12, base_y: float = 0.0) -> Part:
-    return _revolve(np.array([[0.0, base_y], [radius, base_y], [radius * 0.5, base_y + height * 0.5], [0.0, base_y + height]]), segments)
+    return _revolve(
+        np.array(
+            [[0.0, base_y], [radius, base_y], [radius * 0.5, base_y + height * 0.5], [0.0, base_y + height]]
+        ),
+        segments,
+    )
 
 
 def sphere(radius: float, rings: int = 8, segments: int = 12, center_y: float = 0.0) -> Part:
@@ -186,7 +212,9 @@ def sphere(radius: float, rings: int = 8, segments: int = 12, center_y: float = 
     return _revolve(prof, segments)
 
 
-def gable_roofs(centers: np.ndarray, sizes: np.ndarray, heights: np.ndarray, colors: np.ndarray | None = None) -> Part:
+def gable_roofs(
+    centers: ArrayLike, sizes: ArrayLike, heights: ArrayLike, colors: ArrayLike | None = None
+) -> Part:
     """Pitched roofs over boxes: centers (K,3) at the eaves, sizes (K,2) x/z, ridge along the longer side."""
     centers = np.asarray(centers, np.float32).reshape(-1, 3)
     sizes = np.asarray(sizes, np.float32).reshape(-1, 2)
@@ -214,7 +242,9 @@ def gable_roofs(centers: np.ndarray, sizes: np.ndarray, heights: np.ndarray, col
         n1 = np.repeat(slope[:, None], 4, 1)
         n2 = n1 * np.array([1, 1, -1], np.float32)
         gx = np.array([-1.0, 0, 0], np.float32)
-        nn = np.concatenate([n1, n2, np.broadcast_to(gx, (len(a), 3, 3)), np.broadcast_to(-gx, (len(a), 3, 3))], 1)
+        nn = np.concatenate(
+            [n1, n2, np.broadcast_to(gx, (len(a), 3, 3)), np.broadcast_to(-gx, (len(a), 3, 3))], 1
+        )
         if not along_x:  # rotate 90° about +Y, (x, y, z) -> (z, y, -x), so the ridge runs along z
             p = p[..., [2, 1, 0]] * np.array([1, 1, -1], np.float32)
             nn = nn[..., [2, 1, 0]] * np.array([1, 1, -1], np.float32)
@@ -237,4 +267,6 @@ def transform(part: Part, matrix: np.ndarray) -> Part:
     nrm = part.normals @ np.linalg.inv(r)
     nrm /= np.linalg.norm(nrm, axis=1, keepdims=True) + 1e-12
     idx = part.indices[:, ::-1] if np.linalg.det(r) < 0 else part.indices
-    return Part(pos.astype(np.float32), nrm.astype(np.float32), np.ascontiguousarray(idx), part.uvs, part.colors)
+    return Part(
+        pos.astype(np.float32), nrm.astype(np.float32), np.ascontiguousarray(idx), part.uvs, part.colors
+    )

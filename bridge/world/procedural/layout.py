@@ -14,7 +14,18 @@ from scipy import ndimage
 
 from bridge.errors import SceneError
 
-__all__ = ["BUILDING", "GROUND", "ROAD", "SIDEWALK", "VEGETATION", "WATER", "Layout", "city_layout", "image_hints", "sketch_layout"]
+__all__ = [
+    "BUILDING",
+    "GROUND",
+    "ROAD",
+    "SIDEWALK",
+    "VEGETATION",
+    "WATER",
+    "Layout",
+    "city_layout",
+    "image_hints",
+    "sketch_layout",
+]
 
 GROUND, ROAD, BUILDING, VEGETATION, WATER, SIDEWALK = 0, 1, 2, 3, 4, 5
 MAX_SKETCH_PX = 1024
@@ -34,7 +45,9 @@ class Layout:
 
     def to_world(self, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         sx, sz = self.size_m
-        return (np.asarray(cols) + 0.5) * self.cell_m - sx / 2, (np.asarray(rows) + 0.5) * self.cell_m - sz / 2
+        return (np.asarray(cols) + 0.5) * self.cell_m - sx / 2, (
+            np.asarray(rows) + 0.5
+        ) * self.cell_m - sz / 2
 
 
 def city_layout(size_m: float, block_m: float, street_m: float, rng: np.random.Generator,
@@ -56,10 +69,18 @@ def city_layout(size_m: float, block_m: float, street_m: float, rng: np.random.G
             pos += block_m / cell_m * rng.uniform(0.8, 1.25)
         for c in sorted(lines):
             a, b = int(c) - half - sw, int(c) + half + sw
-            sl = (slice(max(a, 0), max(b, 0)), slice(None)) if axis == 0 else (slice(None), slice(max(a, 0), max(b, 0)))
+            sl = (
+                (slice(max(a, 0), max(b, 0)), slice(None))
+                if axis == 0
+                else (slice(None), slice(max(a, 0), max(b, 0)))
+            )
             cells[sl] = np.where(cells[sl] == ROAD, ROAD, SIDEWALK)
             a2, b2 = int(c) - half, int(c) + half
-            sl = (slice(max(a2, 0), max(b2, 0)), slice(None)) if axis == 0 else (slice(None), slice(max(a2, 0), max(b2, 0)))
+            sl = (
+                (slice(max(a2, 0), max(b2, 0)), slice(None))
+                if axis == 0
+                else (slice(None), slice(max(a2, 0), max(b2, 0)))
+            )
             cells[sl] = ROAD
     return Layout(cells, cell_m)
 
@@ -79,7 +100,9 @@ def _read_image(path: str | Path, what: str) -> Image.Image:
         img = Image.open(p)
         img.load()
     except (UnidentifiedImageError, OSError) as exc:
-        raise SceneError(f"{what} {str(p)!r} is not a readable image ({exc}); give a PNG or JPEG file") from exc
+        raise SceneError(
+            f"{what} {str(p)!r} is not a readable image ({exc}); give a PNG or JPEG file"
+        ) from exc
     if min(img.size) < 8:
         raise SceneError(f"{what} {str(p)!r} is {img.size[0]}x{img.size[1]} pixels; it must be at least 8x8")
     return img
@@ -91,7 +114,9 @@ def sketch_layout(path: str | Path, m_per_px: float) -> Layout:
     if max(img.size) > MAX_SKETCH_PX:  # keep the grid small; detail below a few metres is lost anyway
         scale = MAX_SKETCH_PX / max(img.size)
         m_per_px /= scale
-        img = img.resize((max(8, int(img.size[0] * scale)), max(8, int(img.size[1] * scale))), Image.Resampling.NEAREST)
+        img = img.resize(
+            (max(8, int(img.size[0] * scale)), max(8, int(img.size[1] * scale))), Image.Resampling.NEAREST
+        )
     rgb = np.asarray(img, np.float64)
     d = ((rgb[:, :, None, :] - _LEGEND[None, None]) ** 2).sum(-1)
     cells = _LEGEND_CLASS[np.argmin(d, axis=-1)]
@@ -108,10 +133,10 @@ def image_hints(path: str | Path, colors: int = 4) -> tuple[list[str], float]:
     img = _read_image(path, "image").convert("RGB")
     img.thumbnail((256, 256))
     q = img.quantize(colors=colors, method=Image.Quantize.MEDIANCUT)
-    pal = np.array(q.getpalette()[: colors * 3], np.int64).reshape(-1, 3)
+    pal = np.array((q.getpalette() or [])[: colors * 3], np.int64).reshape(-1, 3)
     counts = np.bincount(np.asarray(q).ravel(), minlength=colors)[: len(pal)]
     order = np.argsort(-counts, kind="stable")
-    hexes = ["#%02x%02x%02x" % tuple(int(v) for v in pal[i]) for i in order if counts[i] > 0]
+    hexes = ["#{:02x}{:02x}{:02x}".format(*tuple(int(v) for v in pal[i])) for i in order if counts[i] > 0]
     lum = np.asarray(img.convert("L"), np.float64).mean(axis=1)
     lum = ndimage.uniform_filter1d(lum, size=max(3, len(lum) // 20))
     grad = np.diff(lum)

@@ -11,7 +11,7 @@ __all__ = ["eroded", "fbm", "gradient_noise", "ridged"]
 
 
 def _fade(t: np.ndarray) -> np.ndarray:
-    return t * t * t * (t * (t * 6 - 15) + 10)
+    return np.asarray(t * t * t * (t * (t * 6 - 15) + 10))
 
 
 def gradient_noise(x: np.ndarray, y: np.ndarray, seed: int) -> np.ndarray:
@@ -29,7 +29,7 @@ def gradient_noise(x: np.ndarray, y: np.ndarray, seed: int) -> np.ndarray:
     def corner(dx: int, dy: int) -> np.ndarray:
         h = perm[perm[xi + dx] + yi + dy]
         g = grads[h]
-        return g[..., 0] * (xf - dx) + g[..., 1] * (yf - dy)
+        return np.asarray(g[..., 0] * (xf - dx) + g[..., 1] * (yf - dy))
 
     u, v = _fade(xf), _fade(yf)
     n00, n10, n01, n11 = corner(0, 0), corner(1, 0), corner(0, 1), corner(1, 1)
@@ -38,7 +38,9 @@ def gradient_noise(x: np.ndarray, y: np.ndarray, seed: int) -> np.ndarray:
     return np.asarray((nx0 + v * (nx1 - nx0)) * 1.41)
 
 
-def fbm(x: np.ndarray, y: np.ndarray, seed: int, octaves: int = 6, lacunarity: float = 2.0, gain: float = 0.5) -> np.ndarray:
+def fbm(
+    x: np.ndarray, y: np.ndarray, seed: int, octaves: int = 6, lacunarity: float = 2.0, gain: float = 0.5
+) -> np.ndarray:
     """Fractal Brownian motion, normalised to about -1..1."""
     total, amp, norm = np.zeros_like(x, dtype=np.float64), 1.0, 0.0
     f = 1.0
@@ -50,7 +52,9 @@ def fbm(x: np.ndarray, y: np.ndarray, seed: int, octaves: int = 6, lacunarity: f
     return total / norm
 
 
-def ridged(x: np.ndarray, y: np.ndarray, seed: int, octaves: int = 6, lacunarity: float = 2.0, gain: float = 0.5) -> np.ndarray:
+def ridged(
+    x: np.ndarray, y: np.ndarray, seed: int, octaves: int = 6, lacunarity: float = 2.0, gain: float = 0.5
+) -> np.ndarray:
     """Ridged multifractal in 0..1: sharp crests where the noise crosses zero."""
     total, amp, norm, weight = np.zeros_like(x, dtype=np.float64), 1.0, 0.0, np.ones_like(x, dtype=np.float64)
     f = 1.0
@@ -65,7 +69,9 @@ def ridged(x: np.ndarray, y: np.ndarray, seed: int, octaves: int = 6, lacunarity
     return total / norm
 
 
-def eroded(heights: np.ndarray, cell_m: float, seed: int, strength: float = 1.0, octaves: int = 5) -> np.ndarray:
+def eroded(
+    heights: np.ndarray, cell_m: float, seed: int, strength: float = 1.0, octaves: int = 5
+) -> np.ndarray:
     """Add detail octaves damped by the accumulated slope: gullies on slopes, smooth flats (erosion-like)."""
     n = heights.shape[0]
     ys, xs = np.mgrid[0:n, 0:n].astype(np.float64) / n

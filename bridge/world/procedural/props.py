@@ -36,7 +36,9 @@ _ROLES: dict[str, tuple[tuple[float, float, float], float, float, tuple[float, f
 def _rock_part(seed: int) -> Part:
     p = geom.sphere(1.0, rings=7, segments=10)
     d = p.positions.astype(np.float64)
-    n = 0.65 + 0.35 * gradient_noise(d[:, 0] * 1.3 + d[:, 1] * 0.7 + 5.0, d[:, 2] * 1.3 - d[:, 1] * 0.5 + 5.0, seed)
+    n = 0.65 + 0.35 * gradient_noise(
+        d[:, 0] * 1.3 + d[:, 1] * 0.7 + 5.0, d[:, 2] * 1.3 - d[:, 1] * 0.5 + 5.0, seed
+    )
     pos = d * n[:, None] * np.array([1.0, 0.6, 0.85])
     return Part(pos.astype(np.float32), p.normals, p.indices, p.uvs)
 
@@ -45,9 +47,18 @@ def prototype(kind: str, seed: int = 0) -> list[tuple[str, str, Part, str]]:
     """Parts of a prop standing on y=0 at the origin: (part name, label, part, material role)."""
     if kind == "broadleaf":
         crown = geom.merge([geom.sphere(2.4, 6, 10, center_y=6.0), geom.sphere(1.8, 6, 10, center_y=7.6)])
-        return [("trunk", "tree", geom.cylinder(0.22, 5.0, 8, top_radius=0.14), "bark"), ("crown", "tree", crown, "leaves")]
+        return [
+            ("trunk", "tree", geom.cylinder(0.22, 5.0, 8, top_radius=0.14), "bark"),
+            ("crown", "tree", crown, "leaves"),
+        ]
     if kind == "conifer":
-        crown = geom.merge([geom.cone(2.2, 4.5, 10, base_y=2.0), geom.cone(1.7, 4.0, 10, base_y=4.5), geom.cone(1.1, 3.5, 10, base_y=7.0)])
+        crown = geom.merge(
+            [
+                geom.cone(2.2, 4.5, 10, base_y=2.0),
+                geom.cone(1.7, 4.0, 10, base_y=4.5),
+                geom.cone(1.1, 3.5, 10, base_y=7.0),
+            ]
+        )
         return [("trunk", "tree", geom.cylinder(0.2, 3.0, 6), "bark"), ("crown", "tree", crown, "needles")]
     if kind == "palm":
         fronds = []
@@ -55,17 +66,36 @@ def prototype(kind: str, seed: int = 0) -> list[tuple[str, str, Part, str]]:
             a = 2 * np.pi * i / 7
             m = np.eye(4)
             c, s = np.cos(a), np.sin(a)
-            m[:3, :3] = np.array([[c, 0, s], [0, 1, 0], [-s, 0, c]]) @ np.array([[1, 0, 0], [0, 0.94, -0.34], [0, 0.34, 0.94]])
+            m[:3, :3] = np.array([[c, 0, s], [0, 1, 0], [-s, 0, c]]) @ np.array(
+                [[1, 0, 0], [0, 0.94, -0.34], [0, 0.34, 0.94]]
+            )
             m[:3, 3] = (0, 8.0, 0)
             fronds.append(geom.transform(geom.boxes([[0, 0, 1.8]], [[0.9, 0.06, 3.6]], skip_bottom=False), m))
-        return [("trunk", "tree", geom.cylinder(0.22, 8.2, 8, top_radius=0.15), "bark"), ("fronds", "tree", geom.merge(fronds), "palm")]
+        return [
+            ("trunk", "tree", geom.cylinder(0.22, 8.2, 8, top_radius=0.15), "bark"),
+            ("fronds", "tree", geom.merge(fronds), "palm"),
+        ]
     if kind == "cactus":
         arms = [geom.transform(geom.cylinder(0.16, 1.4, 8), np.array([[1, 0, 0, x], [0, 1, 0, y], [0, 0, 1, 0], [0, 0, 0, 1.0]]))
                 for x, y in ((0.5, 1.4), (-0.5, 2.0))]  # fmt: skip
         stubs = geom.boxes([[0.25, 1.45, 0], [-0.25, 2.05, 0]], [[0.5, 0.25, 0.25], [0.5, 0.25, 0.25]])
-        return [("body", "vegetation", geom.merge([geom.cylinder(0.25, 3.6, 10, top_radius=0.2), *arms, stubs]), "cactus")]
+        return [
+            (
+                "body",
+                "vegetation",
+                geom.merge([geom.cylinder(0.25, 3.6, 10, top_radius=0.2), *arms, stubs]),
+                "cactus",
+            )
+        ]
     if kind == "shrub":
-        return [("bush", "vegetation", geom.merge([geom.sphere(0.9, 5, 8, center_y=0.5), geom.sphere(0.7, 5, 8, center_y=0.9)]), "shrub")]
+        return [
+            (
+                "bush",
+                "vegetation",
+                geom.merge([geom.sphere(0.9, 5, 8, center_y=0.5), geom.sphere(0.7, 5, 8, center_y=0.9)]),
+                "shrub",
+            )
+        ]
     if kind == "rock":
         return [("rock", "rock", _rock_part(seed), "rock")]
     if kind == "lamp":
@@ -73,12 +103,20 @@ def prototype(kind: str, seed: int = 0) -> list[tuple[str, str, Part, str]]:
         head = geom.boxes([[0, 6.32, 1.35]], [[0.35, 0.18, 0.6]], skip_bottom=False)
         return [("pole", "prop", pole, "metal"), ("head", "light", head, "lamp")]
     if kind == "car":
-        wheel = geom.transform(geom.cylinder(0.34, 0.24, 10), np.array([[1, 0, 0], [0, 0, -1], [0, 1, 0]], np.float64))
+        wheel = geom.transform(
+            geom.cylinder(0.34, 0.24, 10), np.array([[1, 0, 0], [0, 0, -1], [0, 1, 0]], np.float64)
+        )
         wheels = geom.merge([geom.transform(wheel, np.array([[1, 0, 0, x], [0, 1, 0, 0.34], [0, 0, 1, z], [0, 0, 0, 1.0]]))
                              for x in (-1.35, 1.35) for z in (-0.92, 0.68)])  # fmt: skip
-        body = geom.boxes([[0, 0.72, 0], [0, 1.3, 0]], [[4.4, 0.66, 1.8], [2.3, 0.56, 1.6]], skip_bottom=False)
+        body = geom.boxes(
+            [[0, 0.72, 0], [0, 1.3, 0]], [[4.4, 0.66, 1.8], [2.3, 0.56, 1.6]], skip_bottom=False
+        )
         glass = geom.boxes([[0.0, 1.3, 0]], [[2.34, 0.42, 1.64]])
-        return [("body", "vehicle", body, "paint"), ("glass", "vehicle", glass, "glass"), ("wheels", "vehicle", wheels, "tyre")]
+        return [
+            ("body", "vehicle", body, "paint"),
+            ("glass", "vehicle", glass, "glass"),
+            ("wheels", "vehicle", wheels, "tyre"),
+        ]
     raise ValueError(f"unknown prototype {kind!r}; known: {', '.join(PROTOTYPES)}")
 
 
@@ -114,4 +152,11 @@ def place(scene: Scene, kind: str, matrices: np.ndarray, name: str, seed: int = 
     if kind == "car":  # cars are long in x: use the instance yaw to choose the footprint's axis
         along_z = np.abs(matrices[:, 2, 0]) > np.abs(matrices[:, 0, 0])
         sizes[along_z] = sizes[along_z][:, [2, 1, 0]]
-    return [box_collider(f"{name}_collider", "vehicle" if kind == "car" else "prop" if kind == "lamp" else kind if kind == "rock" else "tree", centers, sizes)]
+    return [
+        box_collider(
+            f"{name}_collider",
+            "vehicle" if kind == "car" else "prop" if kind == "lamp" else kind if kind == "rock" else "tree",
+            centers,
+            sizes,
+        )
+    ]

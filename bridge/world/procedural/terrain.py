@@ -11,7 +11,15 @@ import numpy as np
 
 from bridge.world.procedural import geom, props
 from bridge.world.procedural.city import Buildings, facade_windows
-from bridge.world.procedural.common import add_part, box_collider, hex_to_linear, instance_matrices, material, palette, pose
+from bridge.world.procedural.common import (
+    add_part,
+    box_collider,
+    hex_to_linear,
+    instance_matrices,
+    material,
+    palette,
+    pose,
+)
 from bridge.world.procedural.noise import eroded, fbm, gradient_noise, ridged
 from bridge.world.scene import Bookmark, Collider, Scene
 from bridge.world.spec import WorldSpec
@@ -42,7 +50,9 @@ def heights_for(spec: WorldSpec) -> np.ndarray:
     if t.canyon > 0:
         # mesas: squash the top into plateaus, cut by winding channels where a noise field crosses zero
         h = np.clip((h - 0.25) * 1.8, 0, 1) ** 0.6
-        wind = gradient_noise(x * f * 0.9 + 7.3, z * f * 0.9 + 2.2, s + 2) + 0.35 * gradient_noise(x * f * 3, z * f * 3, s + 3)
+        wind = gradient_noise(x * f * 0.9 + 7.3, z * f * 0.9 + 2.2, s + 2) + 0.35 * gradient_noise(
+            x * f * 3, z * f * 3, s + 3
+        )
         channel = np.exp(-((wind / 0.16) ** 2))
         h = h * (1 - t.canyon * 0.85 * channel)
         k = 7.0  # strata: terraces, softened so cliffs are steep but not vertical
@@ -73,15 +83,26 @@ def _colours(spec: WorldSpec, h: np.ndarray, cell: float, water_y: float) -> np.
         flat = np.clip(1.0 - slope * 2.5, 0, 1)[..., None]
         c = flat * lin["sand"] + (1 - flat) * c
     else:
-        low = {"temperate": lin["grass"], "tropical": lin["moss"], "alpine": lin["grass"], "tundra": lin["tundra"]}[spec.biome]
+        low = {
+            "temperate": lin["grass"],
+            "tropical": lin["moss"],
+            "alpine": lin["grass"],
+            "tundra": lin["tundra"],
+        }[spec.biome]
         steep = np.clip((slope - 0.5) * 2.0, 0, 1)[..., None]
-        c = (1 - steep) * (low * (1 - 0.4 * rel[..., None]) + lin["dry"] * 0.4 * rel[..., None]) + steep * lin["rock"]
+        c = (1 - steep) * (
+            low * (1 - 0.4 * rel[..., None]) + lin["dry"] * 0.4 * rel[..., None]
+        ) + steep * lin["rock"]
         if spec.biome in ("alpine", "tundra") or spec.weather == "snow":
             snow = np.clip((rel - 0.55) * 5.0, 0, 1)[..., None] * np.clip(1.2 - slope, 0, 1)[..., None]
             c = (1 - snow) * c + snow * lin["snow"]
         beach = np.clip(1.0 - (h - water_y) / 2.5, 0, 1)[..., None] if water_y > -1e9 else 0.0
         c = (1 - beach) * c + beach * lin["sand"]
-    jitter = 1.0 + 0.08 * gradient_noise(np.arange(h.size).reshape(h.shape) % h.shape[1] * 0.37, np.arange(h.size).reshape(h.shape) // h.shape[1] * 0.37, spec.seed + 9)
+    jitter = 1.0 + 0.08 * gradient_noise(
+        np.arange(h.size).reshape(h.shape) % h.shape[1] * 0.37,
+        np.arange(h.size).reshape(h.shape) // h.shape[1] * 0.37,
+        spec.seed + 9,
+    )
     return np.asarray(c * jitter[..., None], np.float32)
 
 
@@ -92,10 +113,15 @@ def _sample(h: np.ndarray, size: float, x: np.ndarray, z: np.ndarray) -> np.ndar
     v = np.clip((z / size + 0.5) * (n - 1), 0, n - 1.001)
     i, j = v.astype(np.int64), u.astype(np.int64)
     fu, fv = u - j, v - i
-    return np.asarray((h[i, j] * (1 - fu) + h[i, j + 1] * fu) * (1 - fv) + (h[i + 1, j] * (1 - fu) + h[i + 1, j + 1] * fu) * fv)
+    return np.asarray(
+        (h[i, j] * (1 - fu) + h[i, j + 1] * fu) * (1 - fv)
+        + (h[i + 1, j] * (1 - fu) + h[i + 1, j + 1] * fu) * fv
+    )
 
 
-def build_terrain(scene: Scene, spec: WorldSpec, rng: np.random.Generator, progress: Progress) -> dict[str, object]:
+def build_terrain(
+    scene: Scene, spec: WorldSpec, rng: np.random.Generator, progress: Progress
+) -> dict[str, object]:
     t, size = spec.terrain, spec.size_m
     h = heights_for(spec)
     n = h.shape[0]
@@ -111,8 +137,20 @@ def build_terrain(scene: Scene, spec: WorldSpec, rng: np.random.Generator, progr
     colliders: list[Collider] = [_collider_from(coarse, "terrain_collider", "terrain")]
     if water_y > -1e9:
         extent = size * (6.0 if spec.place == "coast" else 1.0)
-        water = geom.quads([[0, water_y, extent / 2 - size / 2 if spec.place == "coast" else 0]], [[0, 1, 0]], [[1, 0, 0]], [[extent, extent]])
-        add_part(scene, "water", "water", water, material(scene, "water", (0.01, 0.05, 0.07), 0.04, 0.2), collider=False)
+        water = geom.quads(
+            [[0, water_y, extent / 2 - size / 2 if spec.place == "coast" else 0]],
+            [[0, 1, 0]],
+            [[1, 0, 0]],
+            [[extent, extent]],
+        )
+        add_part(
+            scene,
+            "water",
+            "water",
+            water,
+            material(scene, "water", (0.01, 0.05, 0.07), 0.04, 0.2),
+            collider=False,
+        )
     progress(0.5, "water")
     dhdz, dhdx = np.gradient(h, cell)
     slope = np.hypot(dhdx, dhdz)
@@ -143,9 +181,13 @@ def build_terrain(scene: Scene, spec: WorldSpec, rng: np.random.Generator, progr
     for i, (kind, _) in enumerate(kinds):
         sel = pick == i
         m = instance_matrices(np.stack([x[sel], gy[sel] - 0.1, z[sel]], 1), yaw[sel], sc[sel])
-        colliders += props.place(scene, kind, m, f"{kind}s", tint=(1.3, 1.05, 0.6) if spec.biome == "desert" else None)
+        colliders += props.place(
+            scene, kind, m, f"{kind}s", tint=(1.3, 1.05, 0.6) if spec.biome == "desert" else None
+        )
     progress(0.85, "vegetation")
-    houses, pier = _village(scene, spec, h, slope, water_y, rng) if spec.place == "coast" else (np.zeros((0, 6)), None)
+    houses, pier = (
+        _village(scene, spec, h, slope, water_y, rng) if spec.place == "coast" else (np.zeros((0, 6)), None)
+    )
     if len(houses):
         colliders.append(box_collider("village_collider", "building", houses[:, :3], houses[:, 3:]))
     scene.colliders.extend(colliders)
@@ -162,7 +204,12 @@ def _village(scene: Scene, spec: WorldSpec, h: np.ndarray, slope: np.ndarray, wa
     size = spec.size_m
     x, z = rng.uniform(-size * 0.4, size * 0.4, (2, 2500))
     gy = _sample(h, size, x, z)
-    ok = (_sample(slope, size, x, z) < 0.25) & (gy > water_y + 1.5) & (gy < water_y + 18.0) & (np.abs(x) < size * 0.3)
+    ok = (
+        (_sample(slope, size, x, z) < 0.25)
+        & (gy > water_y + 1.5)
+        & (gy < water_y + 18.0)
+        & (np.abs(x) < size * 0.3)
+    )
     x, z, gy = x[ok], z[ok], gy[ok]
     keep: list[int] = []
     for i in range(len(x)):  # greedy spacing so houses do not overlap
@@ -181,14 +228,32 @@ def _village(scene: Scene, spec: WorldSpec, h: np.ndarray, slope: np.ndarray, wa
                    for i in range(len(k))])  # fmt: skip
     base, _ = palette(spec)
     cols = base[rng.integers(0, len(base), len(k))]
-    body = geom.boxes(np.stack([b.cx, (b.y0 + b.y1) / 2, b.cz], 1), np.stack([b.w, b.y1 - b.y0, b.d], 1), colors=cols)
+    body = geom.boxes(
+        np.stack([b.cx, (b.y0 + b.y1) / 2, b.cz], 1), np.stack([b.w, b.y1 - b.y0, b.d], 1), colors=cols
+    )
     add_part(scene, "houses", "building", body, material(scene, "plaster", (1, 1, 1), 0.9))
-    roofs = geom.gable_roofs(np.stack([b.cx, b.y1, b.cz], 1), np.stack([b.w + 0.8, b.d + 0.8], 1), np.minimum(b.w, b.d) * 0.4)
+    roofs = geom.gable_roofs(
+        np.stack([b.cx, b.y1, b.cz], 1), np.stack([b.w + 0.8, b.d + 0.8], 1), np.minimum(b.w, b.d) * 0.4
+    )
     add_part(scene, "house_roofs", "roof", roofs, material(scene, "tiles", hex_to_linear("#a84a32"), 0.8))
     b.y0 = b.y0 + 1.0  # windows start above the sunk plinth
     dark, warm, cool, _ = facade_windows(b, 3.1, 3.0, rng, 0.2)
-    add_part(scene, "house_windows", "window", geom.merge([dark, cool]), material(scene, "house_glass", (0.02, 0.03, 0.04), 0.1, 0.4), collider=False)
-    add_part(scene, "house_windows_lit", "window", warm, material(scene, "house_glass_lit", (0.02, 0.03, 0.04), 0.1, 0.4, (3.0, 2.0, 1.0), True), collider=False)
+    add_part(
+        scene,
+        "house_windows",
+        "window",
+        geom.merge([dark, cool]),
+        material(scene, "house_glass", (0.02, 0.03, 0.04), 0.1, 0.4),
+        collider=False,
+    )
+    add_part(
+        scene,
+        "house_windows_lit",
+        "window",
+        warm,
+        material(scene, "house_glass_lit", (0.02, 0.03, 0.04), 0.1, 0.4, (3.0, 2.0, 1.0), True),
+        collider=False,
+    )
     # pier: deck and piles from the house nearest the shore out over the water
     j = int(np.argmax(b.cz))
     px, pz = float(b.cx[j]), float(b.cz[j]) + b.d[j] / 2 + 4
@@ -197,12 +262,27 @@ def _village(scene: Scene, spec: WorldSpec, h: np.ndarray, slope: np.ndarray, wa
     piles_z = np.arange(pz, pz + length, 6.0)
     piles = geom.boxes(np.stack([np.full(len(piles_z) * 2, px) + np.repeat([-1.3, 1.3], len(piles_z)), np.full(len(piles_z) * 2, water_y - 1.0),
                                  np.tile(piles_z, 2)], 1), np.tile([0.35, 4.5, 0.35], (len(piles_z) * 2, 1)))  # fmt: skip
-    add_part(scene, "pier", "prop", geom.merge([deck, piles]), material(scene, "wood", hex_to_linear("#6b4e34"), 0.85))
+    add_part(
+        scene,
+        "pier",
+        "prop",
+        geom.merge([deck, piles]),
+        material(scene, "wood", hex_to_linear("#6b4e34"), 0.85),
+    )
     boats = instance_matrices(np.stack([px + np.array([6.0, -7.0, 9.0]), np.full(3, water_y), pz + np.array([20.0, 35.0, 48.0])], 1),
                               np.array([0.2, 1.4, -0.5]), np.ones(3))  # fmt: skip
-    hull = geom.merge([geom.boxes([[0, 0.3, 0]], [[1.8, 0.8, 5.0]], skip_bottom=False), geom.boxes([[0, 1.0, -0.6]], [[1.2, 0.7, 1.6]])])
+    hull = geom.merge(
+        [
+            geom.boxes([[0, 0.3, 0]], [[1.8, 0.8, 5.0]], skip_bottom=False),
+            geom.boxes([[0, 1.0, -0.6]], [[1.2, 0.7, 1.6]]),
+        ]
+    )
     add_part(scene, "boats", "vehicle", hull, material(scene, "boat", hex_to_linear("#e8e4da"), 0.5), boats)
-    return np.stack([b.cx, (b.y0 + b.y1) / 2, b.cz, b.w, b.y1 - b.y0, b.d], 1), (px, water_y + 1.35, pz + length)
+    return np.stack([b.cx, (b.y0 + b.y1) / 2, b.cz, b.w, b.y1 - b.y0, b.d], 1), (
+        px,
+        water_y + 1.35,
+        pz + length,
+    )
 
 
 def _open_view(h: np.ndarray, size: float, water_y: float) -> tuple[np.ndarray, np.ndarray]:
@@ -236,16 +316,62 @@ def _bookmarks(scene: Scene, spec: WorldSpec, h: np.ndarray, water_y: float, hou
     sun_flat = np.array([sun[0], 0.0, sun[2]]) / (np.hypot(sun[0], sun[2]) + 1e-9)
     marks = [
         pose("spawn", eye, target, "spawn", 60.0, "on the ground near the middle, facing the high ground"),
-        pose("overview", (size * 0.45, py + size * 0.25, size * 0.45), (0.0, py * 0.3, 0.0), "bookmark", 55.0, "aerial view over the set"),
-        pose("summit", (px, py + 2.5, pz), (0.0, py * 0.2, 0.0), "bookmark", 70.0, "on the highest point, looking over the land"),
-        pose("toward_sun", eye + np.array([0, 1.0, 0]), eye + sun_flat * 100 + np.array([0, 8.0, 0]), "shot", 50.0, "into the low sun"),
-        pose("valley_wide", eye + np.array([0, 25.0, 0]) - sun_flat * 40, eye + sun_flat * 80, "shot", 40.0, "high wide shot along the valley"),
+        pose(
+            "overview",
+            (size * 0.45, py + size * 0.25, size * 0.45),
+            (0.0, py * 0.3, 0.0),
+            "bookmark",
+            55.0,
+            "aerial view over the set",
+        ),
+        pose(
+            "summit",
+            (px, py + 2.5, pz),
+            (0.0, py * 0.2, 0.0),
+            "bookmark",
+            70.0,
+            "on the highest point, looking over the land",
+        ),
+        pose(
+            "toward_sun",
+            eye + np.array([0, 1.0, 0]),
+            eye + sun_flat * 100 + np.array([0, 8.0, 0]),
+            "shot",
+            50.0,
+            "into the low sun",
+        ),
+        pose(
+            "valley_wide",
+            eye + np.array([0, 25.0, 0]) - sun_flat * 40,
+            eye + sun_flat * 80,
+            "shot",
+            40.0,
+            "high wide shot along the valley",
+        ),
     ]
     if len(houses):
         j = int(np.argmin(np.hypot(houses[:, 0], houses[:, 2])))
         hx, hy, hz = houses[j, :3]
-        marks.append(pose("village", (hx - 18, hy + 4, hz - 18), (hx, hy, hz), "bookmark", 60.0, "among the houses"))
+        marks.append(
+            pose("village", (hx - 18, hy + 4, hz - 18), (hx, hy, hz), "bookmark", 60.0, "among the houses")
+        )
         if pier is not None:
-            marks[0] = pose("spawn", (pier[0], pier[1] + 1.7, pier[2] - 50), (pier[0], pier[1] + 1.7, pier[2]), "spawn", 60.0, "on the pier, looking out to sea")
-            marks.append(pose("pier_end", (pier[0], pier[1] + 1.7, pier[2] - 2), (hx, hy + 4, hz), "shot", 50.0, "from the end of the pier back to the village"))
+            marks[0] = pose(
+                "spawn",
+                (pier[0], pier[1] + 1.7, pier[2] - 50),
+                (pier[0], pier[1] + 1.7, pier[2]),
+                "spawn",
+                60.0,
+                "on the pier, looking out to sea",
+            )
+            marks.append(
+                pose(
+                    "pier_end",
+                    (pier[0], pier[1] + 1.7, pier[2] - 2),
+                    (hx, hy + 4, hz),
+                    "shot",
+                    50.0,
+                    "from the end of the pier back to the village",
+                )
+            )
     return marks
