@@ -23,10 +23,10 @@ from bridge.world.scene import look_at
 __version__ = "0.1.0"
 
 # Imported after __version__: the client and server read it.
-from bridge.client import AsyncClient, AsyncStream  # noqa: E402
-from bridge.client_sync import Client, Stream  # noqa: E402
-from bridge.protocol.frames import Frame  # noqa: E402
-from bridge.server import Server, ServerConfig, ServerThread  # noqa: E402
+from bridge.client import AsyncClient, AsyncStream
+from bridge.client_sync import Client, Stream
+from bridge.protocol.frames import Frame
+from bridge.server import Server, ServerConfig, ServerThread
 
 __all__ = [
     "PROTOCOL_VERSION",

@@ -17,7 +17,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import msgspec
 import numpy as np
@@ -66,14 +66,31 @@ class AsyncStream:
             self.outstanding += n
             await self.client._send_frames(m.Credit(stream=self.id, n=n))
 
-    async def request(self, pose: Any, *, fov: m.Fov | m.Intrinsics | None = None, width: int | None = None,
-                      height: int | None = None, near: float | None = None, far: float | None = None,
-                      eyes: list[m.EyeView] | None = None) -> int:  # fmt: skip
+    async def request(
+        self,
+        pose: Any,
+        *,
+        fov: m.Fov | m.Intrinsics | None = None,
+        width: int | None = None,
+        height: int | None = None,
+        near: float | None = None,
+        far: float | None = None,
+        eyes: list[m.EyeView] | None = None,
+    ) -> int:
         """Ask for a frame from `pose` (4×4 T_world_camera). Returns the pose id the frame will echo."""
         self._check_open()
-        req = m.PoseRequest(stream=self.id, pose_id=next(self._pose_ids), T_world_camera=_mat(pose),
-                            t_pose_ns=time.monotonic_ns(), fov=fov, width=width, height=height, near=near,
-                            far=far, eyes=eyes or [])  # fmt: skip
+        req = m.PoseRequest(
+            stream=self.id,
+            pose_id=next(self._pose_ids),
+            T_world_camera=_mat(pose),
+            t_pose_ns=time.monotonic_ns(),
+            fov=fov,
+            width=width,
+            height=height,
+            near=near,
+            far=far,
+            eyes=eyes or [],
+        )
         self.last_pose = req
         await self.client._send_frames(req)
         return req.pose_id
@@ -86,7 +103,9 @@ class AsyncStream:
             self._event.clear()
             left = None if deadline is None else deadline - time.monotonic()
             if left is not None and left <= 0:
-                raise Timeout(f"no frame on stream {self.id} within {timeout:g} s (credits outstanding: {self.outstanding})")
+                raise Timeout(
+                    f"no frame on stream {self.id} within {timeout:g} s (credits outstanding: {self.outstanding})"
+                )
             try:
                 await asyncio.wait_for(self._event.wait(), left)
             except asyncio.TimeoutError:
@@ -127,9 +146,17 @@ class AsyncStream:
 class AsyncClient:
     """Connects to a vpbridge server's control endpoint and learns the other planes from `Welcome`."""
 
-    def __init__(self, endpoint: str, *, name: str = "python", role: str = "viewer",
-                 keys: str | Path | ClientKeys | None = None, timeout: float = 10.0, follow_state: bool = True,
-                 reconnect: bool = True) -> None:  # fmt: skip
+    def __init__(
+        self,
+        endpoint: str,
+        *,
+        name: str = "python",
+        role: str = "viewer",
+        keys: str | Path | ClientKeys | None = None,
+        timeout: float = 10.0,
+        follow_state: bool = True,
+        reconnect: bool = True,
+    ) -> None:
         self.endpoint = endpoint
         self.name = name
         self.role = role
@@ -155,7 +182,9 @@ class AsyncClient:
     # -- connection -----------------------------------------------------------------------------
 
     def _socket(self, kind: int) -> zmq.asyncio.Socket:
-        sock = configure(self.ctx.socket(kind), SocketOptions(heartbeat=Heartbeat(1000, 3000, 6000), rcvhwm=64))
+        sock = configure(
+            self.ctx.socket(kind), SocketOptions(heartbeat=Heartbeat(1000, 3000, 6000), rcvhwm=64)
+        )
         if self.keys is not None:
             sock.setsockopt_string(zmq.CURVE_SERVERKEY, self.keys.server_public)
             sock.setsockopt_string(zmq.CURVE_PUBLICKEY, self.keys.public)
@@ -181,7 +210,10 @@ class AsyncClient:
         return welcome
 
     async def _handshake(self) -> m.Welcome:
-        hello = m.Hello(rid=0, protocol=m.PROTOCOL_VERSION, client=self.name, client_version=__version__, role=self.role)  # type: ignore[arg-type]
+        role = cast(Any, self.role)
+        hello = m.Hello(
+            rid=0, protocol=m.PROTOCOL_VERSION, client=self.name, client_version=__version__, role=role
+        )
         welcome = await self.request(hello)
         assert isinstance(welcome, m.Welcome)
         for w in welcome.warnings:
@@ -228,13 +260,19 @@ class AsyncClient:
             await self.control.send(codec.encode(msg))
             reply = await asyncio.wait_for(fut, self.timeout if timeout is None else timeout)
         except asyncio.TimeoutError:
-            raise Timeout(f"no reply to {m.tag_of(type(msg))} from {self.endpoint} within "
-                          f"{self.timeout if timeout is None else timeout:g} s; is the server running?") from None  # fmt: skip
+            raise Timeout(
+                f"no reply to {m.tag_of(type(msg))} from {self.endpoint} within "
+                f"{self.timeout if timeout is None else timeout:g} s; is the server running?"
+            ) from None
         finally:
             self._pending.pop(rid, None)
         if isinstance(reply, m.Error):
-            if reply.code == m.ErrorCode.UNAUTHORIZED and self.reconnect and not self._closed \
-                    and not isinstance(msg, (m.Hello, m.Bye)):  # fmt: skip
+            if (
+                reply.code == m.ErrorCode.UNAUTHORIZED
+                and self.reconnect
+                and not self._closed
+                and not isinstance(msg, (m.Hello, m.Bye))
+            ):
                 await self._recover("server forgot our session")
                 return await self.request(msg, timeout=timeout)
             raise RemoteError(reply.code.value, reply.message, field=reply.field, hint=reply.hint)
@@ -280,7 +318,9 @@ class AsyncClient:
         ok = await self.request(m.SetParams(rid=0, values=values, base_seq=base_seq))
         return int(ok.detail)
 
-    async def wait_state(self, predicate: Callable[[dict[str, m.ParamValue]], bool], timeout: float | None = None) -> None:
+    async def wait_state(
+        self, predicate: Callable[[dict[str, m.ParamValue]], bool], timeout: float | None = None
+    ) -> None:
         """Wait until the followed state satisfies `predicate`."""
         deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
         while not predicate(self.state):

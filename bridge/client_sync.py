@@ -1,8 +1,8 @@
 """The synchronous client: the asyncio client running on a private event-loop thread.
 
-    with Client("tcp://127.0.0.1:5555") as c:
-        stream = c.open_stream(width=640, height=360)
-        frame = stream.render(look_at((0, 2, 5), (0, 0, 0)))
+with Client("tcp://127.0.0.1:5555") as c:
+    stream = c.open_stream(width=640, height=360)
+    frame = stream.render(look_at((0, 2, 5), (0, 0, 0)))
 """
 
 from __future__ import annotations
@@ -76,15 +76,31 @@ class Stream:
 class Client:
     """Blocking client; same arguments as `AsyncClient`."""
 
-    def __init__(self, endpoint: str, *, name: str = "python", role: str = "viewer",
-                 keys: str | Path | ClientKeys | None = None, timeout: float = 10.0, follow_state: bool = True,
-                 reconnect: bool = True, connect: bool = True) -> None:  # fmt: skip
+    def __init__(
+        self,
+        endpoint: str,
+        *,
+        name: str = "python",
+        role: str = "viewer",
+        keys: str | Path | ClientKeys | None = None,
+        timeout: float = 10.0,
+        follow_state: bool = True,
+        reconnect: bool = True,
+        connect: bool = True,
+    ) -> None:
         self.timeout = timeout
         self._lt = _LoopThread()
 
         async def make() -> AsyncClient:
-            return AsyncClient(endpoint, name=name, role=role, keys=keys, timeout=timeout,
-                               follow_state=follow_state, reconnect=reconnect)  # fmt: skip
+            return AsyncClient(
+                endpoint,
+                name=name,
+                role=role,
+                keys=keys,
+                timeout=timeout,
+                follow_state=follow_state,
+                reconnect=reconnect,
+            )
 
         self.inner = self._lt.run(make(), timeout)
         if connect:

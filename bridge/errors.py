@@ -1,14 +1,14 @@
 """The exception root of vpbridge and its hierarchy; every error the package raises derives from it.
 
-    VPBridgeError
-    ├── ConfigError            bad argument, option, file or configuration (names it and the fix)
-    ├── ProtocolError          a message that is not valid protocol (carries an ErrorCode and field)
-    │   └── VersionError       protocol major versions differ
-    ├── RemoteError            the peer answered with a typed Error
-    ├── TransportError         sockets: cannot bind/connect, peer gone
-    │   └── Timeout            no answer in time
-    ├── SceneError             a scene, spec or asset cannot be built, loaded or exported
-    └── MissingExtraError      an optional dependency is missing (names the extra to install)
+VPBridgeError
+├── ConfigError            bad argument, option, file or configuration (names it and the fix)
+├── ProtocolError          a message that is not valid protocol (carries an ErrorCode and field)
+│   └── VersionError       protocol major versions differ
+├── RemoteError            the peer answered with a typed Error
+├── TransportError         sockets: cannot bind/connect, peer gone
+│   └── Timeout            no answer in time
+├── SceneError             a scene, spec or asset cannot be built, loaded or exported
+└── MissingExtraError      an optional dependency is missing (names the extra to install)
 """
 
 from __future__ import annotations

@@ -65,8 +65,9 @@ class ClipWriter:
         self.close()
 
 
-def contact_sheet(images: Sequence[np.ndarray], labels: Sequence[str] = (), *, columns: int = 4,
-                  thumb_width: int = 320) -> Image.Image:  # fmt: skip
+def contact_sheet(
+    images: Sequence[np.ndarray], labels: Sequence[str] = (), *, columns: int = 4, thumb_width: int = 320
+) -> Image.Image:
     """A grid of thumbnails with a caption under each."""
     if not images:
         raise ValueError("`images` is empty: a contact sheet needs at least one image")
@@ -79,7 +80,10 @@ def contact_sheet(images: Sequence[np.ndarray], labels: Sequence[str] = (), *, c
     for i, img in enumerate(images):
         r, c = divmod(i, columns)
         x, y = 4 + c * (tw + 4), 4 + r * (th + caption + 4)
-        sheet.paste(Image.fromarray(np.ascontiguousarray(img[..., :3])).resize((tw, th), Image.Resampling.BILINEAR), (x, y))
+        sheet.paste(
+            Image.fromarray(np.ascontiguousarray(img[..., :3])).resize((tw, th), Image.Resampling.BILINEAR),
+            (x, y),
+        )
         if i < len(labels):
             draw.text((x + 2, y + th + 2), labels[i][:48], fill=(220, 220, 220))
     return sheet

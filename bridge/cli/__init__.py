@@ -30,7 +30,9 @@ class _Parser(argparse.ArgumentParser):
     """argparse that exits with one line (and the usage) on bad arguments."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(2, f"{self.prog}: error: {message}\n  (run `{self.prog} --help` for usage and an example)\n")
+        self.exit(
+            2, f"{self.prog}: error: {message}\n  (run `{self.prog} --help` for usage and an example)\n"
+        )
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -9,17 +9,29 @@ import time
 __all__ = ["ProgressBar", "parse_size", "parse_vec3", "subparser"]
 
 
-def subparser(sub: argparse._SubParsersAction, name: str, help: str, description: str,  # type: ignore[type-arg]
-              example: str) -> argparse.ArgumentParser:  # fmt: skip
-    return sub.add_parser(name, help=help, description=description, epilog=f"Example:\n  {example}",  # type: ignore[no-any-return]
-                          formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+def subparser(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+    name: str,
+    help: str,
+    description: str,
+    example: str,
+) -> argparse.ArgumentParser:
+    return sub.add_parser(
+        name,
+        help=help,
+        description=description,
+        epilog=f"Example:\n  {example}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
 
 
 def parse_vec3(text: str) -> tuple[float, float, float]:
     try:
         x, y, z = (float(v) for v in text.split(","))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected three comma-separated numbers like 0,1.7,5; got {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"expected three comma-separated numbers like 0,1.7,5; got {text!r}"
+        ) from None
     return x, y, z
 
 

@@ -10,13 +10,21 @@ from bridge.transport.security import KeysFile, add_client, generate_keypair, lo
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = subparser(sub, "keys", "generate CURVE keys: the server's, and one per client with a role",
-                  "Creates FILE (the server keys file) if needed. --add NAME adds a client bound to --role and\n"
-                  "writes that client's key file (-o), which the client passes as `keys=`.",
-                  "vpbridge keys --file keys.toml --add alice --role director -o alice.toml")  # fmt: skip
-    p.add_argument("--file", type=Path, default=Path("keys.toml"), help="server keys file (default keys.toml)")
+    p = subparser(
+        sub,
+        "keys",
+        "generate CURVE keys: the server's, and one per client with a role",
+        "Creates FILE (the server keys file) if needed. --add NAME adds a client bound to --role and\n"
+        "writes that client's key file (-o), which the client passes as `keys=`.",
+        "vpbridge keys --file keys.toml --add alice --role director -o alice.toml",
+    )
+    p.add_argument(
+        "--file", type=Path, default=Path("keys.toml"), help="server keys file (default keys.toml)"
+    )
     p.add_argument("--add", metavar="NAME", help="add a client with this name")
-    p.add_argument("--role", choices=("director", "viewer", "engine"), default="viewer", help="role for --add")
+    p.add_argument(
+        "--role", choices=("director", "viewer", "engine"), default="viewer", help="role for --add"
+    )
     p.add_argument("-o", "--out", type=Path, help="client key file for --add (default NAME.client.toml)")
     p.add_argument("--list", action="store_true", help="list the clients in FILE")
     p.set_defaults(func=run)

@@ -13,9 +13,13 @@ from bridge.world.scene import look_at
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = subparser(sub, "probe", "check a server: handshake, round-trip time, one frame's latency breakdown",
-                  "Connects to ENDPOINT (the control endpoint `vpbridge serve` prints), pings it, renders one frame.",
-                  "vpbridge probe tcp://127.0.0.1:5555")  # fmt: skip
+    p = subparser(
+        sub,
+        "probe",
+        "check a server: handshake, round-trip time, one frame's latency breakdown",
+        "Connects to ENDPOINT (the control endpoint `vpbridge serve` prints), pings it, renders one frame.",
+        "vpbridge probe tcp://127.0.0.1:5555",
+    )
     p.add_argument("endpoint", help="control endpoint, e.g. tcp://127.0.0.1:5555")
     p.add_argument("--keys", help="client key file (when the server uses CURVE)")
     p.add_argument("--size", type=parse_size, default=(640, 360), help="frame size WxH (default 640x360)")
@@ -25,7 +29,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def run(args: argparse.Namespace) -> int:
-    with Client(args.endpoint, name="vpbridge-probe", keys=args.keys, timeout=args.timeout, follow_state=False) as c:
+    with Client(
+        args.endpoint, name="vpbridge-probe", keys=args.keys, timeout=args.timeout, follow_state=False
+    ) as c:
         w = c.welcome
         assert w is not None
         print(f"server   {w.server} {w.server_version}, protocol {w.protocol}, role {w.role}")
@@ -39,8 +45,10 @@ def run(args: argparse.Namespace) -> int:
         h = frame.header
         depth = frame.depth
         cover = float(np.isfinite(depth).mean()) if depth is not None else 0.0
-        print(f"frame    {width}x{height}, parts {[p.kind + ':' + p.encoding for p in h.parts]}, scene v{h.scene_version}, "
-              f"look {h.look or '-'}, depth coverage {cover:.0%}")  # fmt: skip
+        print(
+            f"frame    {width}x{height}, parts {[p.kind + ':' + p.encoding for p in h.parts]}, scene v{h.scene_version}, "
+            f"look {h.look or '-'}, depth coverage {cover:.0%}"
+        )
         print(f"source   {h.provenance or '-'}")
         print("latency (from the frame header):")
         print(frame.latency_table())

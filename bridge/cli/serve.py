@@ -14,28 +14,65 @@ from bridge.server.sources import load_scene, source_factory
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = subparser(sub, "serve", "serve a scene to clients over ZeroMQ",
-                  "Serve a generated scene: control (ROUTER), state (PUB) and frames (ROUTER) planes.\n"
-                  "Binds loopback by default; binding another address needs --keys (CURVE) or --insecure.",
-                  "vpbridge serve --port 0 --ready-file /tmp/vpb.json --scene neon_city")  # fmt: skip
-    p.add_argument("--bind", default="127.0.0.1", metavar="ADDR",
-                   help="address (tcp), path prefix (ipc://PREFIX) or name (inproc not useful here); default 127.0.0.1")
-    p.add_argument("--port", type=int, default=5555, metavar="N", help="control port; state=N+1, frames=N+2; 0 = free ports")
-    p.add_argument("--ready-file", type=Path, metavar="PATH", help="write the bound endpoints as JSON once serving")
-    p.add_argument("--scene", metavar="SPEC", help="shipped scene name, spec .toml, or mesh/scan file (default: the neon city)")
-    p.add_argument("--source", choices=("scene", "testpattern"), default="scene", help="frame source (testpattern: protocol tests)")
-    p.add_argument("--keys", type=Path, metavar="FILE", help="keys file (see `vpbridge keys`): enables CURVE + roles")
-    p.add_argument("--insecure", action="store_true", help="allow binding a non-loopback address without keys")
+    p = subparser(
+        sub,
+        "serve",
+        "serve a scene to clients over ZeroMQ",
+        "Serve a generated scene: control (ROUTER), state (PUB) and frames (ROUTER) planes.\n"
+        "Binds loopback by default; binding another address needs --keys (CURVE) or --insecure.",
+        "vpbridge serve --port 0 --ready-file /tmp/vpb.json --scene neon_city",
+    )
+    p.add_argument(
+        "--bind",
+        default="127.0.0.1",
+        metavar="ADDR",
+        help="address (tcp), path prefix (ipc://PREFIX) or name (inproc not useful here); default 127.0.0.1",
+    )
+    p.add_argument(
+        "--port",
+        type=int,
+        default=5555,
+        metavar="N",
+        help="control port; state=N+1, frames=N+2; 0 = free ports",
+    )
+    p.add_argument(
+        "--ready-file", type=Path, metavar="PATH", help="write the bound endpoints as JSON once serving"
+    )
+    p.add_argument(
+        "--scene",
+        metavar="SPEC",
+        help="shipped scene name, spec .toml, or mesh/scan file (default: the neon city)",
+    )
+    p.add_argument(
+        "--source",
+        choices=("scene", "testpattern"),
+        default="scene",
+        help="frame source (testpattern: protocol tests)",
+    )
+    p.add_argument(
+        "--keys", type=Path, metavar="FILE", help="keys file (see `vpbridge keys`): enables CURVE + roles"
+    )
+    p.add_argument(
+        "--insecure", action="store_true", help="allow binding a non-loopback address without keys"
+    )
     p.add_argument("-v", "--verbose", action="store_true", help="log every session and stream event")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(asctime)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING, format="%(asctime)s %(name)s: %(message)s"
+    )
     transport, host = "tcp", args.bind
     if "://" in args.bind:
         transport, host = args.bind.split("://", 1)
-    cfg = ServerConfig(host=host, port=args.port, transport=transport, keys_file=args.keys, allow_insecure_remote=args.insecure)
+    cfg = ServerConfig(
+        host=host,
+        port=args.port,
+        transport=transport,
+        keys_file=args.keys,
+        allow_insecure_remote=args.insecure,
+    )
     cfg.validate()
     scene = None
     if args.source == "scene":
@@ -44,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
         bar.done(f"{scene.name}: {scene.triangle_count:,} triangles")
 
     def ready(endpoints: dict[str, str]) -> None:
-        security = "CURVE on (keys: %s)" % args.keys if args.keys else "no keys: loopback dev mode, unencrypted"
+        security = f"CURVE on (keys: {args.keys})" if args.keys else "no keys: loopback dev mode, unencrypted"
         print(f"vpbridge serving ({security})", flush=True)
         for plane, ep in endpoints.items():
             print(f"  {plane:<8} {ep}")

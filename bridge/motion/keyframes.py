@@ -21,7 +21,15 @@ def _catmull_rom(p: np.ndarray, samples_per_segment: int) -> np.ndarray:
         p0, p1, p2, p3 = pts[i - 1], pts[i], pts[i + 1], pts[i + 2]
         t = np.linspace(0.0, 1.0, samples_per_segment, endpoint=False)[:, None]
         t2, t3 = t * t, t * t * t
-        out.append(0.5 * ((2 * p1) + (-p0 + p2) * t + (2 * p0 - 5 * p1 + 4 * p2 - p3) * t2 + (-p0 + 3 * p1 - 3 * p2 + p3) * t3))
+        out.append(
+            0.5
+            * (
+                (2 * p1)
+                + (-p0 + p2) * t
+                + (2 * p0 - 5 * p1 + 4 * p2 - p3) * t2
+                + (-p0 + 3 * p1 - 3 * p2 + p3) * t3
+            )
+        )
     out.append(p[-1][None])
     return np.vstack(out)
 

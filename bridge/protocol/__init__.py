@@ -1,5 +1,6 @@
 """The wire protocol: typed messages (the single source of truth), codec, frame layout, version rules."""
 
+from bridge.protocol import messages
 from bridge.protocol.codec import (
     EVENT_TOPIC,
     FRAME_TOPIC,
@@ -14,16 +15,12 @@ from bridge.protocol.codec import (
     encode,
 )
 from bridge.protocol.messages import *  # noqa: F403  (the schema module is the public surface)
-from bridge.protocol.messages import ALL_MESSAGES, PROTOCOL_VERSION, ErrorCode
 from bridge.protocol.versioning import SemVer, check_compatible, parse_semver
 
 __all__ = [
-    "ALL_MESSAGES",
     "EVENT_TOPIC",
     "FRAME_TOPIC",
-    "PROTOCOL_VERSION",
     "STATE_TOPIC",
-    "ErrorCode",
     "SemVer",
     "check_compatible",
     "decode",
@@ -36,3 +33,4 @@ __all__ = [
     "encode",
     "parse_semver",
 ]
+__all__ += messages.__all__

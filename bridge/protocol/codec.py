@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any, Final, TypeVar
+from typing import Any, Final, TypeVar, cast
 
 import msgspec
 
@@ -36,6 +36,7 @@ STATE_TOPIC: Final = b"vpb.state"
 
 T = TypeVar("T")
 
+
 def _enc_hook(obj: Any) -> Any:
     """numpy scalars and small arrays are accepted where the schema wants floats (poses, vectors)."""
     item = getattr(obj, "item", None)
@@ -57,6 +58,7 @@ _dec_header = msgspec.msgpack.Decoder(m.FrameHeader)
 _dec_any = msgspec.msgpack.Decoder()
 _PATH = re.compile(r" - at `([^`]*)`$")
 _TAG = re.compile(r"Invalid value '([^']*)' - at `\$\.type`")
+_MISSING = re.compile(r"^Object missing required field `([^`]*)`")
 
 
 def encode(msg: Any) -> bytes:
@@ -80,6 +82,12 @@ def _decode(decoder: msgspec.msgpack.Decoder[T], data: bytes | memoryview, plane
             f"message is not valid MessagePack: {exc}",
             hint="encode each message as one MessagePack map with a `type` field (docs/protocol.md)",
         ) from None
+    except RecursionError:  # msgspec raises this (not DecodeError) for arrays/maps nested ~thousands deep
+        raise ProtocolError(
+            "BAD_REQUEST",
+            "message is nested too deeply",
+            hint="no field of the protocol nests more than a few levels (docs/protocol.md)",
+        ) from None
 
 
 def _validation_error(text: str, plane: str) -> ProtocolError:
@@ -93,33 +101,47 @@ def _validation_error(text: str, plane: str) -> ProtocolError:
         )
     path = _PATH.search(text)
     field = path.group(1) if path else None
+    missing = _MISSING.match(text)
+    if missing is not None:  # name the missing field itself, not the object that lacks it
+        field = f"{field or '$'}.{missing.group(1)}"
+        return ProtocolError(
+            "BAD_REQUEST",
+            f"missing required field `{field}`",
+            field=field,
+            hint="see docs/protocol.md for the message's required fields",
+        )
     if field is None and text.startswith("Expected `object`"):
-        return ProtocolError("BAD_REQUEST", f"a {plane}-plane message must be a MessagePack map, not {text.split('got ')[-1]}",
-                             hint="encode each message as one map with a `type` field (docs/protocol.md)")
+        return ProtocolError(
+            "BAD_REQUEST",
+            f"a {plane}-plane message must be a MessagePack map, not {text.split('got ')[-1]}",
+            hint="encode each message as one map with a `type` field (docs/protocol.md)",
+        )
     message = _PATH.sub("", text)
     if field is not None:
         message = f"{message} at `{field}`"
-    return ProtocolError("BAD_REQUEST", message, field=field, hint="see docs/protocol.md for the field's type and range")
+    return ProtocolError(
+        "BAD_REQUEST", message, field=field, hint="see docs/protocol.md for the field's type and range"
+    )
 
 
 def decode_control_request(data: bytes | memoryview) -> m.ControlRequest:
-    return _decode(_dec_control_req, data, "control")
+    return cast(m.ControlRequest, _decode(_dec_control_req, data, "control"))
 
 
 def decode_control_reply(data: bytes | memoryview) -> m.ControlReply:
-    return _decode(_dec_control_rep, data, "control")
+    return cast(m.ControlReply, _decode(_dec_control_rep, data, "control"))
 
 
 def decode_frames_request(data: bytes | memoryview) -> m.FramesRequest:
-    return _decode(_dec_frames_req, data, "frames")
+    return cast(m.FramesRequest, _decode(_dec_frames_req, data, "frames"))
 
 
 def decode_frames_event(data: bytes | memoryview) -> m.FramesEvent:
-    return _decode(_dec_frames_evt, data, "frames")
+    return cast(m.FramesEvent, _decode(_dec_frames_evt, data, "frames"))
 
 
 def decode_state(data: bytes | memoryview) -> m.StateMessage:
-    return _decode(_dec_state, data, "state")
+    return cast(m.StateMessage, _decode(_dec_state, data, "state"))
 
 
 def decode_header(data: bytes | memoryview) -> m.FrameHeader:

@@ -87,7 +87,9 @@ def _color(info: m.PartInfo, buf: Any) -> np.ndarray:
         from PIL import Image
 
         return np.asarray(Image.open(io.BytesIO(bytes(buf))).convert("RGB"))
-    raise ProtocolError("UNSUPPORTED", f"unknown colour encoding {info.encoding!r}", field="$.parts[].encoding")
+    raise ProtocolError(
+        "UNSUPPORTED", f"unknown colour encoding {info.encoding!r}", field="$.parts[].encoding"
+    )
 
 
 def decode_frame(parts: list[Any], t_received_ns: int) -> Frame:
@@ -100,7 +102,9 @@ def decode_frame(parts: list[Any], t_received_ns: int) -> Frame:
     views = [FrameView(v) for v in header.views]
     for info, buf in zip(header.parts, payload, strict=True):
         if not 0 <= info.view < len(views):
-            raise ProtocolError("BAD_REQUEST", f"part names view {info.view} but the header has {len(views)} views")
+            raise ProtocolError(
+                "BAD_REQUEST", f"part names view {info.view} but the header has {len(views)} views"
+            )
         v = views[info.view]
         if info.kind == "color":
             v.color = _color(info, buf)

@@ -9,10 +9,67 @@ from __future__ import annotations
 
 import enum
 import re
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 import msgspec
 from msgspec import Meta, Struct
+
+# The schema's public names; `bridge.protocol` re-exports exactly these.
+__all__ = [
+    "ALL_MESSAGES",
+    "PROTOCOL_VERSION",
+    "Attach",
+    "Bye",
+    "CameraModel",
+    "CloseStream",
+    "ColorEncoding",
+    "ControlReply",
+    "ControlRequest",
+    "Credit",
+    "DepthEncoding",
+    "Endpoints",
+    "Error",
+    "ErrorCode",
+    "EyeView",
+    "Fov",
+    "FrameHeader",
+    "FramesEvent",
+    "FramesRequest",
+    "GetState",
+    "Hello",
+    "IdsEncoding",
+    "Intrinsics",
+    "Limits",
+    "Mat4",
+    "Metres",
+    "Name",
+    "Nanoseconds",
+    "Ok",
+    "OpenStream",
+    "ParamValue",
+    "PartInfo",
+    "Ping",
+    "Pixels",
+    "Pong",
+    "PoseRequest",
+    "Projection",
+    "RequestId",
+    "Role",
+    "ServerBye",
+    "SetParams",
+    "StageTimes",
+    "StateDelta",
+    "StateHeartbeat",
+    "StateMessage",
+    "StateSnapshot",
+    "StreamClosed",
+    "StreamId",
+    "StreamOpened",
+    "Text",
+    "ViewInfo",
+    "Welcome",
+    "tag_of",
+]
 
 PROTOCOL_VERSION = "1.0.0"
 """The protocol version this code speaks (semver; see bridge.protocol.versioning)."""
@@ -28,7 +85,7 @@ Metres = Annotated[float, Meta(gt=0.0, le=1.0e7)]
 Nanoseconds = Annotated[int, Meta(ge=0)]
 Mat4 = Annotated[tuple[float, ...], Meta(min_length=16, max_length=16)]
 """A 4×4 rigid transform, 16 floats in row-major order (``np.array(m).reshape(4, 4)``)."""
-ParamValue = Union[bool, int, float, str, list[float], None]
+ParamValue = bool | int | float | str | list[float] | None
 """A live-parameter value: a scalar, a string, or a short vector of floats."""
 
 
@@ -70,7 +127,7 @@ class _Part(Struct, frozen=True, kw_only=True, omit_defaults=True):
 # -- camera models -----------------------------------------------------------------------------
 
 
-class Fov(_Msg, kw_only=True):
+class Fov(_Msg, kw_only=True, frozen=True):
     """Field of view as four angles in radians, OpenXR convention (left and down are negative)."""
 
     left: Annotated[float, Meta(ge=-1.57, le=1.57)]
@@ -79,7 +136,7 @@ class Fov(_Msg, kw_only=True):
     down: Annotated[float, Meta(ge=-1.57, le=1.57)]
 
 
-class Intrinsics(_Msg, kw_only=True):
+class Intrinsics(_Msg, kw_only=True, frozen=True):
     """Pinhole intrinsics in pixels of the requested image size; (cx, cy) from the top-left corner."""
 
     fx: Annotated[float, Meta(gt=0.0, le=1.0e6)]
@@ -88,10 +145,10 @@ class Intrinsics(_Msg, kw_only=True):
     cy: Annotated[float, Meta(ge=-1.0e6, le=1.0e6)]
 
 
-CameraModel = Union[Fov, Intrinsics]
+CameraModel = Fov | Intrinsics
 
 
-class EyeView(_Part, kw_only=True):
+class EyeView(_Part, kw_only=True, frozen=True):
     """One view of a multi-view request (an XR eye): its own pose and field of view."""
 
     T_world_camera: Mat4
@@ -102,7 +159,7 @@ class EyeView(_Part, kw_only=True):
 # -- control plane: handshake, errors, liveness ----------------------------------------------
 
 
-class Limits(_Part, kw_only=True):
+class Limits(_Part, kw_only=True, frozen=True):
     """What the server accepts; a client sizes its requests by these."""
 
     max_message_bytes: int
@@ -114,14 +171,14 @@ class Limits(_Part, kw_only=True):
     session_timeout_ms: int
 
 
-class Endpoints(_Part, kw_only=True):
+class Endpoints(_Part, kw_only=True, frozen=True):
     """Where the other two planes are; a client connects to these after the handshake."""
 
     state: str
     frames: str
 
 
-class Hello(_Msg, kw_only=True):
+class Hello(_Msg, kw_only=True, frozen=True):
     """First message on the control plane. Answered by `Welcome` or `Error`."""
 
     rid: RequestId
@@ -134,7 +191,7 @@ class Hello(_Msg, kw_only=True):
     """The role asked for. With keys configured, the key's role wins."""
 
 
-class Welcome(_Msg, kw_only=True):
+class Welcome(_Msg, kw_only=True, frozen=True):
     """Handshake accepted."""
 
     rid: RequestId
@@ -150,7 +207,7 @@ class Welcome(_Msg, kw_only=True):
     warnings: list[Text] = []
 
 
-class Error(_Msg, kw_only=True):
+class Error(_Msg, kw_only=True, frozen=True):
     """A request failed. `rid` names it (0 when the request could not be decoded)."""
 
     rid: RequestId = 0
@@ -161,21 +218,21 @@ class Error(_Msg, kw_only=True):
     hint: Text = ""
 
 
-class Ok(_Msg, kw_only=True):
+class Ok(_Msg, kw_only=True, frozen=True):
     """A request succeeded and has nothing else to say."""
 
     rid: RequestId
     detail: Text = ""
 
 
-class Ping(_Msg, kw_only=True):
+class Ping(_Msg, kw_only=True, frozen=True):
     """Liveness and clock probe; any role may send it."""
 
     rid: RequestId
     t_client_ns: Nanoseconds = 0
 
 
-class Pong(_Msg, kw_only=True):
+class Pong(_Msg, kw_only=True, frozen=True):
     rid: RequestId
     t_client_ns: Nanoseconds = 0
     """Echo of the ping's timestamp, for round-trip time."""
@@ -184,7 +241,7 @@ class Pong(_Msg, kw_only=True):
     """Whether the pinging connection has a session (False after a server restart: handshake again)."""
 
 
-class Bye(_Msg, kw_only=True):
+class Bye(_Msg, kw_only=True, frozen=True):
     """The client is leaving; the server frees its streams at once. Answered by `Ok`."""
 
     rid: RequestId
@@ -193,7 +250,7 @@ class Bye(_Msg, kw_only=True):
 # -- control plane: streams ---------------------------------------------------------------------
 
 
-class OpenStream(_Msg, kw_only=True):
+class OpenStream(_Msg, kw_only=True, frozen=True):
     """Open a frame stream with defaults every pose request may override."""
 
     rid: RequestId
@@ -212,13 +269,13 @@ class OpenStream(_Msg, kw_only=True):
     """Eye separation for "stereo" and "equirect_stereo" when no per-eye views are sent."""
 
 
-class StreamOpened(_Msg, kw_only=True):
+class StreamOpened(_Msg, kw_only=True, frozen=True):
     rid: RequestId
     stream: StreamId
     max_credits: int
 
 
-class CloseStream(_Msg, kw_only=True):
+class CloseStream(_Msg, kw_only=True, frozen=True):
     rid: RequestId
     stream: StreamId
 
@@ -226,13 +283,13 @@ class CloseStream(_Msg, kw_only=True):
 # -- control plane: state ---------------------------------------------------------------------
 
 
-class GetState(_Msg, kw_only=True):
+class GetState(_Msg, kw_only=True, frozen=True):
     """Ask for a snapshot of the shared state. Answered by `StateSnapshot`."""
 
     rid: RequestId
 
 
-class StateSnapshot(_Msg, kw_only=True):
+class StateSnapshot(_Msg, kw_only=True, frozen=True):
     """All shared state as of sequence number `seq`; deltas with a larger seq follow on the state plane."""
 
     rid: RequestId
@@ -241,7 +298,7 @@ class StateSnapshot(_Msg, kw_only=True):
     scene_version: int = 0
 
 
-class SetParams(_Msg, kw_only=True):
+class SetParams(_Msg, kw_only=True, frozen=True):
     """Change live parameters (directors only). Answered by `Ok` with the new state seq in `detail`."""
 
     rid: RequestId
@@ -253,7 +310,7 @@ class SetParams(_Msg, kw_only=True):
 # -- state plane (PUB → SUB) ---------------------------------------------------------------------
 
 
-class StateDelta(_Msg, kw_only=True):
+class StateDelta(_Msg, kw_only=True, frozen=True):
     """A change to shared state. A client that sees seq jump by more than one re-snapshots."""
 
     seq: int
@@ -264,7 +321,7 @@ class StateDelta(_Msg, kw_only=True):
     t_server_ns: Nanoseconds = 0
 
 
-class StateHeartbeat(_Msg, kw_only=True):
+class StateHeartbeat(_Msg, kw_only=True, frozen=True):
     """Published every heartbeat interval with the current seq: a client behind it re-snapshots."""
 
     seq: int
@@ -274,21 +331,21 @@ class StateHeartbeat(_Msg, kw_only=True):
 # -- frames plane (DEALER → ROUTER) -------------------------------------------------------------
 
 
-class Attach(_Msg, kw_only=True):
+class Attach(_Msg, kw_only=True, frozen=True):
     """First message on the frames socket: binds it to a handshaken session. Answered by `Ok`."""
 
     rid: RequestId
     session: Name
 
 
-class Credit(_Msg, kw_only=True):
+class Credit(_Msg, kw_only=True, frozen=True):
     """Grant `n` more frames on a stream. Credits held are capped at the stream's max_credits."""
 
     stream: StreamId
     n: Annotated[int, Meta(ge=1, le=64)] = 1
 
 
-class PoseRequest(_Msg, kw_only=True):
+class PoseRequest(_Msg, kw_only=True, frozen=True):
     """Render the stream from this pose. Only the newest request per stream is kept."""
 
     stream: StreamId
@@ -312,7 +369,7 @@ class PoseRequest(_Msg, kw_only=True):
 # -- frames plane (ROUTER → DEALER): header of a multipart frame ---------------------------------
 
 
-class StageTimes(_Part, kw_only=True):
+class StageTimes(_Part, kw_only=True, frozen=True):
     """Per-stage timestamps. t_pose is the client's clock; the others are the server's monotonic clock."""
 
     t_pose: Nanoseconds = 0
@@ -323,7 +380,7 @@ class StageTimes(_Part, kw_only=True):
     t_send: Nanoseconds = 0
 
 
-class ViewInfo(_Part, kw_only=True):
+class ViewInfo(_Part, kw_only=True, frozen=True):
     """The camera one view was rendered with: enough to reproject it."""
 
     T_world_camera: Mat4
@@ -331,7 +388,7 @@ class ViewInfo(_Part, kw_only=True):
     intrinsics: Intrinsics
 
 
-class PartInfo(_Part, kw_only=True):
+class PartInfo(_Part, kw_only=True, frozen=True):
     """Describes one payload part that follows the header, in order."""
 
     kind: Literal["color", "depth", "ids"]
@@ -343,7 +400,7 @@ class PartInfo(_Part, kw_only=True):
     nbytes: int
 
 
-class FrameHeader(_Msg, kw_only=True):
+class FrameHeader(_Msg, kw_only=True, frozen=True):
     """The typed header of a frame; payload parts follow it as raw bytes."""
 
     protocol: Name = PROTOCOL_VERSION
@@ -363,14 +420,14 @@ class FrameHeader(_Msg, kw_only=True):
     """One line: which builder, seed and source produced the scene."""
 
 
-class StreamClosed(_Msg, kw_only=True):
+class StreamClosed(_Msg, kw_only=True, frozen=True):
     """Sent on the frames plane when the server closes a stream (stall, scene gone, shutdown)."""
 
     stream: StreamId
     reason: Text
 
 
-class ServerBye(_Msg, kw_only=True):
+class ServerBye(_Msg, kw_only=True, frozen=True):
     """Sent on the control plane (and published) when the server shuts down."""
 
     reason: Text = "server shutting down"
@@ -378,11 +435,11 @@ class ServerBye(_Msg, kw_only=True):
 
 # -- unions, one per direction and plane --------------------------------------------------------
 
-ControlRequest = Union[Hello, Ping, Bye, OpenStream, CloseStream, GetState, SetParams]
-ControlReply = Union[Welcome, Error, Ok, Pong, StreamOpened, StateSnapshot, ServerBye]
-FramesRequest = Union[Attach, Credit, PoseRequest]
-FramesEvent = Union[Ok, Error, StreamClosed, ServerBye]
-StateMessage = Union[StateDelta, StateHeartbeat, ServerBye]
+ControlRequest = Hello | Ping | Bye | OpenStream | CloseStream | GetState | SetParams
+ControlReply = Welcome | Error | Ok | Pong | StreamOpened | StateSnapshot | ServerBye
+FramesRequest = Attach | Credit | PoseRequest
+FramesEvent = Ok | Error | StreamClosed | ServerBye
+StateMessage = StateDelta | StateHeartbeat | ServerBye
 
 ALL_MESSAGES: tuple[type[Any], ...] = (
     Hello,

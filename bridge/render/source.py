@@ -13,7 +13,15 @@ from typing import Literal, Protocol, runtime_checkable
 
 import numpy as np
 
-__all__ = ["FovAngles", "FrameSource", "RenderJob", "RenderResult", "RenderedView", "View", "fov_from_vertical"]
+__all__ = [
+    "FovAngles",
+    "FrameSource",
+    "RenderJob",
+    "RenderResult",
+    "RenderedView",
+    "View",
+    "fov_from_vertical",
+]
 
 
 @dataclass(frozen=True)

@@ -54,9 +54,15 @@ class TestPatternSource:
         if cache_key != self._cache_key:
             self._cache = [self._render_view(v.T_world_camera, v.fov, job) for v in job.views]
             self._cache_key = cache_key
-        return RenderResult(self._cache, scene_version=1, look=str(job.params.get("look", "neutral")),
-                            provenance="testpattern", t_render_start_ns=t0, t_render_end_ns=time.monotonic_ns(),
-                            fresh=True)  # fmt: skip
+        return RenderResult(
+            self._cache,
+            scene_version=1,
+            look=str(job.params.get("look", "neutral")),
+            provenance="testpattern",
+            t_render_start_ns=t0,
+            t_render_end_ns=time.monotonic_ns(),
+            fresh=True,
+        )
 
     def _render_view(self, T: np.ndarray, fov: FovAngles, job: RenderJob) -> RenderedView:
         w, h = job.width, job.height
@@ -66,12 +72,13 @@ class TestPatternSource:
         hit = np.isfinite(depth)
         px = T[0, 3] + d[..., 0] * np.where(hit, depth, 0.0)
         pz = T[2, 3] + d[..., 2] * np.where(hit, depth, 0.0)
-        checker = ((np.floor(px) + np.floor(pz)) % 2 == 0)
+        checker = (np.floor(px) + np.floor(pz)) % 2 == 0
         color = np.empty((h, w, 4), np.uint8)
         color[..., 3] = 255
         sky_t = np.clip(d[..., 1] / np.linalg.norm(d, axis=-1), 0.0, 1.0)
-        for c, (ground_a, ground_b, sky_lo, sky_hi) in enumerate(((200, 60, 180, 40), (200, 60, 200, 90),
-                                                                   (200, 60, 230, 200))):  # fmt: skip
+        for c, (ground_a, ground_b, sky_lo, sky_hi) in enumerate(
+            ((200, 60, 180, 40), (200, 60, 200, 90), (200, 60, 230, 200))
+        ):
             ground = np.where(checker, ground_a, ground_b)
             sky = sky_lo + (sky_hi - sky_lo) * sky_t
             color[..., c] = np.where(hit, ground, sky).astype(np.uint8)

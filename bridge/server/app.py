@@ -11,7 +11,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import zmq
 import zmq.asyncio
@@ -75,13 +75,22 @@ class Server:
         if self.keys is not None:
             self._zap = ZapHandler(self.ctx, self.keys)
             self._zap.start()
-        opts = SocketOptions(max_message_bytes=self.limits.hard_max_message_bytes, heartbeat=hb, router_mandatory=True,
-                             sndhwm=1000, rcvhwm=1000)  # fmt: skip
+        opts = SocketOptions(
+            max_message_bytes=self.limits.hard_max_message_bytes,
+            heartbeat=hb,
+            router_mandatory=True,
+            sndhwm=1000,
+            rcvhwm=1000,
+        )
         want = self.config.endpoints()
         try:
             self.control = self._socket(zmq.ROUTER, opts)
-            self.frames = self._socket(zmq.ROUTER, SocketOptions(max_message_bytes=1 << 20, heartbeat=hb,
-                                                                 router_mandatory=True, sndhwm=64, rcvhwm=1000))  # fmt: skip
+            self.frames = self._socket(
+                zmq.ROUTER,
+                SocketOptions(
+                    max_message_bytes=1 << 20, heartbeat=hb, router_mandatory=True, sndhwm=64, rcvhwm=1000
+                ),
+            )
             self.pub = self._socket(zmq.PUB, SocketOptions(heartbeat=hb, sndhwm=10_000))
             self.endpoints = {
                 "control": bind(self.control, want["control"]),
@@ -95,8 +104,12 @@ class Server:
             await asyncio.to_thread(self.worker.stop)
             raise
         loop = asyncio.get_running_loop()
-        for coro, name in ((self._control_loop(), "control"), (self._frames_loop(), "frames"),
-                           (self._scheduler(), "scheduler"), (self._housekeeping(), "housekeeping")):  # fmt: skip
+        for coro, name in (
+            (self._control_loop(), "control"),
+            (self._frames_loop(), "frames"),
+            (self._scheduler(), "scheduler"),
+            (self._housekeeping(), "housekeeping"),
+        ):
             self._tasks.append(loop.create_task(coro, name=f"vpbridge-{name}"))
         log.info("serving on %s", self.endpoints)
         return self.endpoints
@@ -153,28 +166,42 @@ class Server:
                 reply = self._handle_control(frames)
             except Exception as exc:  # a bug must not take the server down; the client still gets an answer
                 log.exception("control request failed")
-                reply = m.Error(code=m.ErrorCode.INTERNAL, message=f"internal error: {type(exc).__name__}",
-                                hint="this is a server bug; the server keeps running")  # fmt: skip
+                reply = m.Error(
+                    code=m.ErrorCode.INTERNAL,
+                    message=f"internal error: {type(exc).__name__}",
+                    hint="this is a server bug; the server keeps running",
+                )
             if reply is not None:
                 self._send_control(ident, codec.encode(reply))
 
     def _handle_control(self, frames: list[zmq.Frame]) -> Any:
         if len(frames) != 2:
             self.stats["errors"] += 1
-            return m.Error(code=m.ErrorCode.BAD_REQUEST, message=f"expected one message part, got {len(frames) - 1}",
-                           hint="send each control request as a single MessagePack frame")  # fmt: skip
+            return m.Error(
+                code=m.ErrorCode.BAD_REQUEST,
+                message=f"expected one message part, got {len(frames) - 1}",
+                hint="send each control request as a single MessagePack frame",
+            )
         body = frames[1].buffer
         if body.nbytes > self.limits.max_message_bytes:
             self.stats["errors"] += 1
-            return m.Error(rid=codec.request_id_of(body[:4096]), code=m.ErrorCode.TOO_LARGE,
-                           message=f"request of {body.nbytes} bytes exceeds the limit of {self.limits.max_message_bytes}",
-                           hint="split the request; see Welcome.limits.max_message_bytes")  # fmt: skip
+            return m.Error(
+                rid=codec.request_id_of(body[:4096]),
+                code=m.ErrorCode.TOO_LARGE,
+                message=f"request of {body.nbytes} bytes exceeds the limit of {self.limits.max_message_bytes}",
+                hint="split the request; see Welcome.limits.max_message_bytes",
+            )
         try:
             req = codec.decode_control_request(body)
         except ProtocolError as exc:
             self.stats["errors"] += 1
-            return m.Error(rid=codec.request_id_of(body), code=m.ErrorCode(exc.code), message=exc.message,
-                           field=exc.field, hint=exc.hint)  # fmt: skip
+            return m.Error(
+                rid=codec.request_id_of(body),
+                code=m.ErrorCode(exc.code),
+                message=exc.message,
+                field=exc.field,
+                hint=exc.hint,
+            )
         user_key = _user_id(frames[1])
         return control.handle(self, frames[0].bytes, req, user_key)
 
@@ -194,7 +221,9 @@ class Server:
             self.drop_session(old, "re-handshake")
         self.sessions[session.control_id] = session
         self.by_token[session.token] = session
-        self.state.update({f"presence.{session.token[:8]}": f"{session.name} ({session.role})"}, author=session.name)
+        self.state.update(
+            {f"presence.{session.token[:8]}": f"{session.name} ({session.role})"}, author=session.name
+        )
 
     def drop_session(self, session: Session, why: str) -> None:
         if self.sessions.get(session.control_id) is not session:
@@ -249,24 +278,41 @@ class Server:
 
     def _handle_frames(self, ident: bytes, frames: list[zmq.Frame]) -> Any:
         if len(frames) != 2:
-            return m.Error(code=m.ErrorCode.BAD_REQUEST, message=f"expected one message part, got {len(frames) - 1}")
+            return m.Error(
+                code=m.ErrorCode.BAD_REQUEST, message=f"expected one message part, got {len(frames) - 1}"
+            )
         body = frames[1].buffer
         if body.nbytes > 65536:
-            return m.Error(code=m.ErrorCode.TOO_LARGE, message=f"frames-plane message of {body.nbytes} bytes exceeds 65536")
+            return m.Error(
+                code=m.ErrorCode.TOO_LARGE,
+                message=f"frames-plane message of {body.nbytes} bytes exceeds 65536",
+            )
         try:
             req = codec.decode_frames_request(body)
         except ProtocolError as exc:
             self.stats["errors"] += 1
-            return m.Error(rid=codec.request_id_of(body), code=m.ErrorCode(exc.code), message=exc.message,
-                           field=exc.field, hint=exc.hint)  # fmt: skip
+            return m.Error(
+                rid=codec.request_id_of(body),
+                code=m.ErrorCode(exc.code),
+                message=exc.message,
+                field=exc.field,
+                hint=exc.hint,
+            )
         if isinstance(req, m.Attach):
             session = self.by_token.get(req.session)
             if session is None:
-                return m.Error(rid=req.rid, code=m.ErrorCode.UNAUTHORIZED, message="unknown session token",
-                               field="$.session", hint="handshake on the control plane first (the server may have restarted)")  # fmt: skip
+                return m.Error(
+                    rid=req.rid,
+                    code=m.ErrorCode.UNAUTHORIZED,
+                    message="unknown session token",
+                    field="$.session",
+                    hint="handshake on the control plane first (the server may have restarted)",
+                )
             key = _user_id(frames[1])
             if self.keys is not None and key != session.key:
-                return m.Error(rid=req.rid, code=m.ErrorCode.FORBIDDEN, message="this key does not own that session")
+                return m.Error(
+                    rid=req.rid, code=m.ErrorCode.FORBIDDEN, message="this key does not own that session"
+                )
             if session.frames_id is not None:
                 self.by_frames_id.pop(session.frames_id, None)
             session.frames_id = ident
@@ -275,15 +321,22 @@ class Server:
             return m.Ok(rid=req.rid, detail="attached")
         session = self.by_frames_id.get(ident)
         if session is None:
-            return m.Error(rid=getattr(req, "pose_id", 0), code=m.ErrorCode.UNAUTHORIZED,
-                           message="frames socket not attached to a session",
-                           hint="send Attach with the session token from Welcome (the server may have restarted)")  # fmt: skip
+            return m.Error(
+                rid=getattr(req, "pose_id", 0),
+                code=m.ErrorCode.UNAUTHORIZED,
+                message="frames socket not attached to a session",
+                hint="send Attach with the session token from Welcome (the server may have restarted)",
+            )
         session.touch()
         st = session.streams.get(req.stream)
         if st is None:
-            return m.Error(rid=getattr(req, "pose_id", 0), code=m.ErrorCode.NOT_FOUND,
-                           message=f"stream {req.stream} is not open in this session", field="$.stream",
-                           hint="open one with OpenStream on the control plane")  # fmt: skip
+            return m.Error(
+                rid=getattr(req, "pose_id", 0),
+                code=m.ErrorCode.NOT_FOUND,
+                message=f"stream {req.stream} is not open in this session",
+                field="$.stream",
+                hint="open one with OpenStream on the control plane",
+            )
         if isinstance(req, m.Credit):
             st.credits = min(st.max_credits, st.credits + req.n)
             st.starved_since = None
@@ -352,8 +405,14 @@ class Server:
         session = st.session
         if exc is not None:
             st.credits = min(st.max_credits, st.credits + 1)
-            self._send_event(session, m.Error(rid=st.last_pose.pose_id if st.last_pose else 0,
-                                                    code=m.ErrorCode.INTERNAL, message=f"render failed: {exc}"))  # fmt: skip
+            self._send_event(
+                session,
+                m.Error(
+                    rid=st.last_pose.pose_id if st.last_pose else 0,
+                    code=m.ErrorCode.INTERNAL,
+                    message=f"render failed: {exc}",
+                ),
+            )
             return
         if st.id not in self.streams or session.frames_id is None:
             return  # closed while rendering
@@ -385,9 +444,16 @@ class Server:
                     self.drop_session(s, f"silent for {self.limits.session_timeout_ms / 1000:g} s")
                     continue
                 for st in list(s.streams.values()):
-                    if st.starved_since is not None and st.credits == 0 and \
-                            (now - st.starved_since) * 1000 > self.limits.stall_timeout_ms:  # fmt: skip
-                        self.close_stream(st, f"no credit granted for {self.limits.stall_timeout_ms / 1000:g} s", notify=True)
+                    if (
+                        st.starved_since is not None
+                        and st.credits == 0
+                        and (now - st.starved_since) * 1000 > self.limits.stall_timeout_ms
+                    ):
+                        self.close_stream(
+                            st,
+                            f"no credit granted for {self.limits.stall_timeout_ms / 1000:g} s",
+                            notify=True,
+                        )
 
     def _publish(self, delta: m.StateDelta) -> None:
         if getattr(self, "pub", None) is not None and not self._stopping:
@@ -396,7 +462,7 @@ class Server:
 
 def _send_now(sock: zmq.asyncio.Socket, parts: list[Any], copy: bool = True) -> BaseException | None:
     """Send without waiting (the loop never blocks on a peer); returns the error instead of raising."""
-    fut = sock.send_multipart(parts, flags=zmq.NOBLOCK, copy=copy)
+    fut = cast("asyncio.Future[Any]", sock.send_multipart(parts, flags=zmq.NOBLOCK, copy=copy))
     if fut.done():
         return fut.exception()
     fut.add_done_callback(lambda f: f.cancelled() or f.exception())

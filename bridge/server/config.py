@@ -48,15 +48,26 @@ class ServerConfig:
     def endpoints(self) -> dict[str, str]:
         if self.transport == "tcp":
             ports = (0, 0, 0) if self.port == 0 else (self.port, self.port + 1, self.port + 2)
-            return {plane: endpoint_for("tcp", self.host, p) for plane, p in zip(("control", "state", "frames"), ports)}
-        return {plane: endpoint_for(self.transport, f"{self.host}-{plane}") for plane in ("control", "state", "frames")}
+            return {
+                plane: endpoint_for("tcp", self.host, p)
+                for plane, p in zip(("control", "state", "frames"), ports, strict=False)
+            }
+        return {
+            plane: endpoint_for(self.transport, f"{self.host}-{plane}")
+            for plane in ("control", "state", "frames")
+        }
 
     def validate(self) -> None:
         if self.transport not in ("tcp", "ipc", "inproc"):
             raise ConfigError(f"`transport` must be tcp, ipc or inproc, got {self.transport!r}")
         if self.transport == "tcp" and not 0 <= self.port <= 65533:
             raise ConfigError(f"`--port` must be 0 (free ports) or 1..65533, got {self.port}")
-        if self.keys_file is None and self.transport == "tcp" and not self.is_loopback() and not self.allow_insecure_remote:
+        if (
+            self.keys_file is None
+            and self.transport == "tcp"
+            and not self.is_loopback()
+            and not self.allow_insecure_remote
+        ):
             raise ConfigError(
                 f"refusing to bind {self.host} without keys: anyone on the network could connect. "
                 "Use `--keys FILE` (see `vpbridge keys`), bind 127.0.0.1, or pass --insecure to allow it"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -36,15 +36,25 @@ def handle(server: Server, ident: bytes, req: Any, user_key: str) -> Any:
         s = server.sessions.get(ident)
         if s is not None:
             s.touch()
-        return m.Pong(rid=req.rid, t_client_ns=req.t_client_ns, t_server_ns=time.monotonic_ns(), session=s is not None)
+        return m.Pong(
+            rid=req.rid, t_client_ns=req.t_client_ns, t_server_ns=time.monotonic_ns(), session=s is not None
+        )
     session = server.sessions.get(ident)
     if session is None:
-        return _err(req.rid, m.ErrorCode.UNAUTHORIZED, "no session: send Hello first",
-                    hint="the server may have restarted; handshake again")  # fmt: skip
+        return _err(
+            req.rid,
+            m.ErrorCode.UNAUTHORIZED,
+            "no session: send Hello first",
+            hint="the server may have restarted; handshake again",
+        )
     session.touch()
     if isinstance(req, DIRECTOR_ONLY) and session.role != "director":
-        return _err(req.rid, m.ErrorCode.FORBIDDEN, f"{m.tag_of(type(req))} needs the director role; this session is a {session.role}",
-                    hint="connect with a director key (see `vpbridge keys`)")  # fmt: skip
+        return _err(
+            req.rid,
+            m.ErrorCode.FORBIDDEN,
+            f"{m.tag_of(type(req))} needs the director role; this session is a {session.role}",
+            hint="connect with a director key (see `vpbridge keys`)",
+        )
     match req:
         case m.Bye(rid=rid):
             server.drop_session(session, "said bye")
@@ -54,7 +64,9 @@ def handle(server: Server, ident: bytes, req: Any, user_key: str) -> Any:
         case m.CloseStream(rid=rid, stream=sid):
             st = session.streams.get(sid)
             if st is None:
-                return _err(rid, m.ErrorCode.NOT_FOUND, f"stream {sid} is not open in this session", "$.stream")
+                return _err(
+                    rid, m.ErrorCode.NOT_FOUND, f"stream {sid} is not open in this session", "$.stream"
+                )
             server.close_stream(st, "closed by client", notify=False)
             return m.Ok(rid=rid, detail=f"stream {sid} closed")
         case m.GetState(rid=rid):
@@ -80,47 +92,85 @@ def _hello(server: Server, ident: bytes, req: m.Hello, user_key: str) -> Any:
         role = key_role
         name = server.keys.name_of(user_key) or name
     if len(server.sessions) >= server.limits.max_sessions and ident not in server.sessions:
-        return _err(req.rid, m.ErrorCode.UNAVAILABLE, f"the server is full ({server.limits.max_sessions} sessions)",
-                    hint="try again later or raise Limits.max_sessions")  # fmt: skip
+        return _err(
+            req.rid,
+            m.ErrorCode.UNAVAILABLE,
+            f"the server is full ({server.limits.max_sessions} sessions)",
+            hint="try again later or raise Limits.max_sessions",
+        )
     session = Session(control_id=ident, role=role, name=name, key=user_key)
     server.add_session(session)
     lim = server.limits
     return m.Welcome(
-        rid=req.rid, protocol=m.PROTOCOL_VERSION, server=server.config.name, server_version=__version__,
-        session=session.token, role=role,  # type: ignore[arg-type]
-        limits=m.Limits(max_message_bytes=lim.max_message_bytes, max_width=lim.max_width, max_height=lim.max_height,
-                        max_credits=lim.max_credits, max_streams=lim.max_streams, heartbeat_ms=lim.heartbeat_ms,
-                        session_timeout_ms=lim.session_timeout_ms),
+        rid=req.rid,
+        protocol=m.PROTOCOL_VERSION,
+        server=server.config.name,
+        server_version=__version__,
+        session=session.token,
+        role=cast(Any, role),
+        limits=m.Limits(
+            max_message_bytes=lim.max_message_bytes,
+            max_width=lim.max_width,
+            max_height=lim.max_height,
+            max_credits=lim.max_credits,
+            max_streams=lim.max_streams,
+            heartbeat_ms=lim.heartbeat_ms,
+            session_timeout_ms=lim.session_timeout_ms,
+        ),
         endpoints=m.Endpoints(state=server.endpoints["state"], frames=server.endpoints["frames"]),
         warnings=warnings,
-    )  # fmt: skip
+    )
 
 
 def _check_size(server: Server, rid: int, w: int | None, h: int | None) -> m.Error | None:
     lim = server.limits
     if w is not None and w > lim.max_width:
-        return _err(rid, m.ErrorCode.TOO_LARGE, f"`width` {w} exceeds the server's limit of {lim.max_width}", "$.width")
+        return _err(
+            rid,
+            m.ErrorCode.TOO_LARGE,
+            f"`width` {w} exceeds the server's limit of {lim.max_width}",
+            "$.width",
+        )
     if h is not None and h > lim.max_height:
-        return _err(rid, m.ErrorCode.TOO_LARGE, f"`height` {h} exceeds the server's limit of {lim.max_height}", "$.height")
+        return _err(
+            rid,
+            m.ErrorCode.TOO_LARGE,
+            f"`height` {h} exceeds the server's limit of {lim.max_height}",
+            "$.height",
+        )
     return None
 
 
 def _check_fov(rid: int, cam: m.Fov | m.Intrinsics | None, field: str) -> m.Error | None:
     if isinstance(cam, m.Fov) and not (cam.left < cam.right and cam.down < cam.up):
-        return _err(rid, m.ErrorCode.BAD_REQUEST, "`fov` must have left < right and down < up (radians, OpenXR convention)",
-                    field, "e.g. left=-0.6, right=0.6, up=0.4, down=-0.4")  # fmt: skip
+        return _err(
+            rid,
+            m.ErrorCode.BAD_REQUEST,
+            "`fov` must have left < right and down < up (radians, OpenXR convention)",
+            field,
+            "e.g. left=-0.6, right=0.6, up=0.4, down=-0.4",
+        )
     return None
 
 
 def _open_stream(server: Server, session: Session, req: m.OpenStream) -> Any:
     if len(session.streams) >= server.limits.max_streams:
-        return _err(req.rid, m.ErrorCode.RATE_LIMITED, f"this session already has {len(session.streams)} streams open",
-                    hint="close one with CloseStream first")  # fmt: skip
+        return _err(
+            req.rid,
+            m.ErrorCode.RATE_LIMITED,
+            f"this session already has {len(session.streams)} streams open",
+            hint="close one with CloseStream first",
+        )
     err = _check_size(server, req.rid, req.width, req.height) or _check_fov(req.rid, req.fov, "$.fov")
     if err is not None:
         return err
     if req.far <= req.near:
-        return _err(req.rid, m.ErrorCode.BAD_REQUEST, f"`far` ({req.far}) must be greater than `near` ({req.near})", "$.far")
+        return _err(
+            req.rid,
+            m.ErrorCode.BAD_REQUEST,
+            f"`far` ({req.far}) must be greater than `near` ({req.near})",
+            "$.far",
+        )
     st = server.open_stream(session, framing.StreamSpec.from_open(req))
     return m.StreamOpened(rid=req.rid, stream=st.id, max_credits=st.max_credits)
 
@@ -131,8 +181,13 @@ def _check_pose_matrix(rid: int, mat: tuple[float, ...], field: str) -> m.Error 
         return _err(rid, m.ErrorCode.BAD_REQUEST, f"`{field[2:]}` has a NaN or infinite entry", field)
     r = a[:3, :3]
     if not np.allclose(a[3], (0, 0, 0, 1), atol=1e-6) or not np.allclose(r @ r.T, np.eye(3), atol=1e-3):
-        return _err(rid, m.ErrorCode.BAD_REQUEST, f"`{field[2:]}` must be a rigid transform (orthonormal rotation, last row 0 0 0 1)",
-                    field, "16 floats, row-major; see docs/protocol.md#poses")  # fmt: skip
+        return _err(
+            rid,
+            m.ErrorCode.BAD_REQUEST,
+            f"`{field[2:]}` must be a rigid transform (orthonormal rotation, last row 0 0 0 1)",
+            field,
+            "16 floats, row-major; see docs/protocol.md#poses",
+        )
     if float(np.abs(a[:3, 3]).max()) > 1e7:
         return _err(rid, m.ErrorCode.BAD_REQUEST, f"`{field[2:]}` translation is beyond 10,000 km", field)
     return None
@@ -141,22 +196,35 @@ def _check_pose_matrix(rid: int, mat: tuple[float, ...], field: str) -> m.Error 
 def check_pose(server: Server, st: Stream, req: m.PoseRequest) -> m.Error | None:
     """Validate what the schema cannot: rigid poses, sizes within limits, FOV ordering, near < far."""
     rid = req.pose_id
-    err = (_check_pose_matrix(rid, req.T_world_camera, "$.T_world_camera")
-           or _check_size(server, rid, req.width, req.height) or _check_fov(rid, req.fov, "$.fov"))  # fmt: skip
+    err = (
+        _check_pose_matrix(rid, req.T_world_camera, "$.T_world_camera")
+        or _check_size(server, rid, req.width, req.height)
+        or _check_fov(rid, req.fov, "$.fov")
+    )
     for i, eye in enumerate(req.eyes):
-        err = err or _check_pose_matrix(rid, eye.T_world_camera, f"$.eyes[{i}].T_world_camera") \
-            or _check_fov(rid, eye.fov, f"$.eyes[{i}].fov")  # fmt: skip
+        err = (
+            err
+            or _check_pose_matrix(rid, eye.T_world_camera, f"$.eyes[{i}].T_world_camera")
+            or _check_fov(rid, eye.fov, f"$.eyes[{i}].fov")
+        )
     near = req.near or st.spec.near
     far = req.far or st.spec.far
     if err is None and far <= near:
-        err = _err(rid, m.ErrorCode.BAD_REQUEST, f"`far` ({far}) must be greater than `near` ({near})", "$.far")
+        err = _err(
+            rid, m.ErrorCode.BAD_REQUEST, f"`far` ({far}) must be greater than `near` ({near})", "$.far"
+        )
     return err
 
 
 def _set_params(server: Server, session: Session, req: m.SetParams) -> Any:
     if req.base_seq is not None and req.base_seq != server.state.seq:
-        return _err(req.rid, m.ErrorCode.CONFLICT, f"state is at seq {server.state.seq}, not {req.base_seq}",
-                    "$.base_seq", "fetch the current state (GetState) and re-apply your change")  # fmt: skip
+        return _err(
+            req.rid,
+            m.ErrorCode.CONFLICT,
+            f"state is at seq {server.state.seq}, not {req.base_seq}",
+            "$.base_seq",
+            "fetch the current state (GetState) and re-apply your change",
+        )
     for k, v in req.values.items():
         if k.startswith("presence."):
             return _err(req.rid, m.ErrorCode.FORBIDDEN, f"`{k}` is managed by the server", f"$.values.{k}")

@@ -9,7 +9,7 @@ import io
 import math
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -38,8 +38,19 @@ class StreamSpec:
 
     @staticmethod
     def from_open(req: m.OpenStream) -> StreamSpec:
-        return StreamSpec(req.width, req.height, req.fov, req.near, req.far, req.color, req.depth, req.ids,
-                          req.jpeg_quality, req.projection, req.ipd_m)  # fmt: skip
+        return StreamSpec(
+            req.width,
+            req.height,
+            req.fov,
+            req.near,
+            req.far,
+            req.color,
+            req.depth,
+            req.ids,
+            req.jpeg_quality,
+            req.projection,
+            req.ipd_m,
+        )
 
 
 def fov_angles(cam: m.Fov | m.Intrinsics | None, width: int, height: int) -> FovAngles:
@@ -71,15 +82,32 @@ def build_job(spec: StreamSpec, req: m.PoseRequest, params: dict[str, Any], t_re
     near = req.near or spec.near
     far = req.far or spec.far
     if req.eyes:
-        views = [View(np.asarray(e.T_world_camera, np.float64).reshape(4, 4), fov_angles(e.fov, w, h)) for e in req.eyes]
+        views = [
+            View(np.asarray(e.T_world_camera, np.float64).reshape(4, 4), fov_angles(e.fov, w, h))
+            for e in req.eyes
+        ]
     else:
-        views = [View(np.asarray(req.T_world_camera, np.float64).reshape(4, 4), fov_angles(req.fov or spec.fov, w, h))]
+        views = [
+            View(
+                np.asarray(req.T_world_camera, np.float64).reshape(4, 4),
+                fov_angles(req.fov or spec.fov, w, h),
+            )
+        ]
     color = req.color or spec.color
     depth = req.depth or spec.depth
-    job = RenderJob(views=views, width=w, height=h, near=near, far=max(far, near * 1.001),
-                    projection=spec.projection, ipd_m=spec.ipd_m,  # type: ignore[arg-type]
-                    want_color=color != "none", want_depth=depth != "none", want_ids=spec.ids != "none",
-                    params=dict(params))  # fmt: skip
+    job = RenderJob(
+        views=views,
+        width=w,
+        height=h,
+        near=near,
+        far=max(far, near * 1.001),
+        projection=cast(Any, spec.projection),
+        ipd_m=spec.ipd_m,
+        want_color=color != "none",
+        want_depth=depth != "none",
+        want_ids=spec.ids != "none",
+        params=dict(params),
+    )
     return FrameJob(job, 0, req.pose_id, req.t_pose_ns, t_received, color, depth, spec.ids, spec.jpeg_quality)
 
 
@@ -99,7 +127,9 @@ def _encode_color(rgba: np.ndarray, encoding: str, quality: int, copy: bool) -> 
     return buf.getbuffer()
 
 
-def encode_frame(fj: FrameJob, result: RenderResult, seq: int, seq_stream: int) -> tuple[m.FrameHeader, list[Any]]:
+def encode_frame(
+    fj: FrameJob, result: RenderResult, seq: int, seq_stream: int
+) -> tuple[m.FrameHeader, list[Any]]:
     """Build the header and payload parts. Parts are buffers the transport sends zero-copy."""
     job = fj.job
     parts: list[Any] = []
@@ -113,31 +143,52 @@ def encode_frame(fj: FrameJob, result: RenderResult, seq: int, seq_stream: int) 
         v = views[min(i, len(views) - 1)]
         h, w = (rv.color if rv.color is not None else rv.depth).shape[:2]  # type: ignore[union-attr]
         fx, fy, cx, cy = v.fov.intrinsics(w, h)
-        view_infos.append(m.ViewInfo(
-            T_world_camera=_mat(v.T_world_camera),
-            fov=m.Fov(left=v.fov.left, right=v.fov.right, up=v.fov.up, down=v.fov.down),
-            intrinsics=m.Intrinsics(fx=fx, fy=fy, cx=cx, cy=cy)))  # fmt: skip
+        view_infos.append(
+            m.ViewInfo(
+                T_world_camera=_mat(v.T_world_camera),
+                fov=m.Fov(left=v.fov.left, right=v.fov.right, up=v.fov.up, down=v.fov.down),
+                intrinsics=m.Intrinsics(fx=fx, fy=fy, cx=cx, cy=cy),
+            )
+        )
         if rv.color is not None and fj.color != "none":
             data = _encode_color(rv.color, fj.color, fj.jpeg_quality, copy)
             parts.append(data)
-            infos.append(m.PartInfo(kind="color", view=i, encoding=fj.color, width=w, height=h,
-                                    nbytes=memoryview(data).nbytes))  # fmt: skip
+            infos.append(
+                m.PartInfo(
+                    kind="color", view=i, encoding=fj.color, width=w, height=h, nbytes=memoryview(data).nbytes
+                )
+            )
         if rv.depth is not None and fj.depth == "f16":
             d16 = rv.depth.astype(np.float16)
             parts.append(d16)
-            infos.append(m.PartInfo(kind="depth", view=i, encoding="f16", width=w, height=h, nbytes=d16.nbytes))
+            infos.append(
+                m.PartInfo(kind="depth", view=i, encoding="f16", width=w, height=h, nbytes=d16.nbytes)
+            )
         if rv.ids is not None and fj.ids == "u16":
             ids = np.array(rv.ids, np.uint16, copy=True) if copy else np.ascontiguousarray(rv.ids, np.uint16)
             parts.append(ids)
             infos.append(m.PartInfo(kind="ids", view=i, encoding="u16", width=w, height=h, nbytes=ids.nbytes))
     t_encode_end = time.monotonic_ns()
     header = m.FrameHeader(
-        stream=fj.stream, seq=seq_stream, pose_id=fj.pose_id, projection=job.projection,  # type: ignore[arg-type]
-        near=job.near, far=job.far, views=view_infos, parts=infos,
-        times=m.StageTimes(t_pose=fj.t_pose, t_received=fj.t_received, t_render_start=result.t_render_start_ns,
-                           t_render_end=result.t_render_end_ns, t_encode_end=t_encode_end),
-        scene_version=result.scene_version, look=result.look, provenance=result.provenance[:4096],
-    )  # fmt: skip
+        stream=fj.stream,
+        seq=seq_stream,
+        pose_id=fj.pose_id,
+        projection=job.projection,
+        near=job.near,
+        far=job.far,
+        views=view_infos,
+        parts=infos,
+        times=m.StageTimes(
+            t_pose=fj.t_pose,
+            t_received=fj.t_received,
+            t_render_start=result.t_render_start_ns,
+            t_render_end=result.t_render_end_ns,
+            t_encode_end=t_encode_end,
+        ),
+        scene_version=result.scene_version,
+        look=result.look,
+        provenance=result.provenance[:4096],
+    )
     return header, parts
 
 

@@ -27,13 +27,21 @@ def _write_ready(path: Path, endpoints: dict[str, str]) -> None:
     tmp.replace(path)  # atomic: readers never see a half-written file
 
 
-async def _serve(config: ServerConfig, source_factory: Callable[[], FrameSource] | None, ready_file: Path | None,
-                 on_ready: Callable[[dict[str, str]], None] | None) -> None:  # fmt: skip
+async def _serve(
+    config: ServerConfig,
+    source_factory: Callable[[], FrameSource] | None,
+    ready_file: Path | None,
+    on_ready: Callable[[dict[str, str]], None] | None,
+) -> None:
     server = Server(config, source_factory)
     endpoints = await server.start()
     loop = asyncio.get_running_loop()
+
+    def on_signal(sig: signal.Signals) -> None:
+        loop.create_task(server.stop(f"server stopped ({sig.name})"))
+
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, lambda s=sig: loop.create_task(server.stop(f"server stopped ({signal.Signals(s).name})")))
+        loop.add_signal_handler(sig, on_signal, sig)
     if ready_file is not None:
         _write_ready(ready_file, endpoints)
     if on_ready is not None:
@@ -45,8 +53,13 @@ async def _serve(config: ServerConfig, source_factory: Callable[[], FrameSource]
             ready_file.unlink(missing_ok=True)
 
 
-def serve_forever(config: ServerConfig, source_factory: Callable[[], FrameSource] | None = None, *,
-                  ready_file: Path | None = None, on_ready: Callable[[dict[str, str]], None] | None = None) -> None:  # fmt: skip
+def serve_forever(
+    config: ServerConfig,
+    source_factory: Callable[[], FrameSource] | None = None,
+    *,
+    ready_file: Path | None = None,
+    on_ready: Callable[[dict[str, str]], None] | None = None,
+) -> None:
     """Serve until SIGINT/SIGTERM; then close streams, tell clients, and return (no traceback)."""
     asyncio.run(_serve(config, source_factory, ready_file, on_ready))
 
@@ -54,7 +67,9 @@ def serve_forever(config: ServerConfig, source_factory: Callable[[], FrameSource
 class ServerThread:
     """A server on its own thread and event loop. `with ServerThread(cfg) as srv: srv.endpoints[...]`."""
 
-    def __init__(self, config: ServerConfig | None = None, source_factory: Callable[[], FrameSource] | None = None) -> None:
+    def __init__(
+        self, config: ServerConfig | None = None, source_factory: Callable[[], FrameSource] | None = None
+    ) -> None:
         self.config = config or ServerConfig(port=0)
         self._factory = source_factory
         self.server: Server | None = None

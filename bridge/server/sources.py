@@ -28,7 +28,9 @@ def load_scene(arg: str | None, progress: Callable[[float, str], None] | None = 
     if p.suffix.lower() == ".toml" or arg in world.shipped_specs():
         return world.build_scene(world.load_spec(arg), progress=progress)
     names = ", ".join(sorted(world.shipped_specs()))
-    raise ConfigError(f"`--scene` must be a shipped scene ({names}), a .toml spec or a mesh/scan file; got {arg!r}")
+    raise ConfigError(
+        f"`--scene` must be a shipped scene ({names}), a .toml spec or a mesh/scan file; got {arg!r}"
+    )
 
 
 def source_factory(kind: str = "scene", scene: Scene | None = None) -> Callable[[], FrameSource]:
@@ -43,6 +45,7 @@ def source_factory(kind: str = "scene", scene: Scene | None = None) -> Callable[
     def make() -> FrameSource:
         from bridge.render.renderer import SceneRenderer
 
-        return SceneRenderer(scene if scene is not None else load_scene(None))
+        source: FrameSource = SceneRenderer(scene if scene is not None else load_scene(None))
+        return source
 
     return make

@@ -22,25 +22,41 @@ DEFAULT_PARAMS: dict[str, m.ParamValue] = {
 class StateStore:
     """Values keyed by name; `seq` grows by one per change; `publish` sends each delta on the state plane."""
 
-    def __init__(self, publish: Callable[[m.StateDelta], None], initial: Mapping[str, m.ParamValue] | None = None) -> None:
+    def __init__(
+        self, publish: Callable[[m.StateDelta], None], initial: Mapping[str, m.ParamValue] | None = None
+    ) -> None:
         self.seq = 0
         self.scene_version = 0
         self.values: dict[str, m.ParamValue] = dict(DEFAULT_PARAMS if initial is None else initial)
         self._publish = publish
 
     def snapshot(self, rid: int) -> m.StateSnapshot:
-        return m.StateSnapshot(rid=rid, seq=self.seq, values=dict(self.values), scene_version=self.scene_version)
+        return m.StateSnapshot(
+            rid=rid, seq=self.seq, values=dict(self.values), scene_version=self.scene_version
+        )
 
-    def update(self, values: Mapping[str, m.ParamValue], *, removed: tuple[str, ...] = (), author: str = "",
-               scene_version: int | None = None) -> m.StateDelta:  # fmt: skip
+    def update(
+        self,
+        values: Mapping[str, m.ParamValue],
+        *,
+        removed: tuple[str, ...] = (),
+        author: str = "",
+        scene_version: int | None = None,
+    ) -> m.StateDelta:
         self.values.update(values)
         for k in removed:
             self.values.pop(k, None)
         if scene_version is not None:
             self.scene_version = scene_version
         self.seq += 1
-        delta = m.StateDelta(seq=self.seq, values=dict(values), removed=list(removed), scene_version=self.scene_version,
-                             author=author, t_server_ns=time.monotonic_ns())  # fmt: skip
+        delta = m.StateDelta(
+            seq=self.seq,
+            values=dict(values),
+            removed=list(removed),
+            scene_version=self.scene_version,
+            author=author,
+            t_server_ns=time.monotonic_ns(),
+        )
         self._publish(delta)
         return delta
 

@@ -5,19 +5,27 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 import tomli_w
+import tomllib
 import zmq
-import zmq.utils.z85
 import zmq.asyncio
+import zmq.utils.z85
 
 from bridge.errors import ConfigError
 
-__all__ = ["ClientKeys", "KeysFile", "ZapHandler", "add_client", "generate_keypair", "load_client_keys", "load_keys_file"]
+__all__ = [
+    "ClientKeys",
+    "KeysFile",
+    "ZapHandler",
+    "add_client",
+    "generate_keypair",
+    "load_client_keys",
+    "load_keys_file",
+]
 
 log = logging.getLogger("vpbridge.security")
 RoleName = Literal["director", "viewer", "engine"]
@@ -32,11 +40,15 @@ def generate_keypair() -> tuple[str, str]:
 
 def _check_key(value: object, what: str, path: Path) -> str:
     if not isinstance(value, str) or len(value) != 40:
-        raise ConfigError(f"{path}: `{what}` must be a 40-character Z85 CURVE key; generate one with `vpbridge keys`")
+        raise ConfigError(
+            f"{path}: `{what}` must be a 40-character Z85 CURVE key; generate one with `vpbridge keys`"
+        )
     try:
         zmq.utils.z85.decode(value)
     except (ValueError, KeyError):
-        raise ConfigError(f"{path}: `{what}` is not valid Z85 text; generate keys with `vpbridge keys`") from None
+        raise ConfigError(
+            f"{path}: `{what}` is not valid Z85 text; generate keys with `vpbridge keys`"
+        ) from None
     return value
 
 
@@ -74,7 +86,8 @@ class KeysFile:
             "clients": [{"name": c.name, "role": c.role, "public_key": c.public_key} for c in self.clients],
         }
         self.path.write_text(
-            "# vpbridge server keys: keep this file private (it holds the server's secret key).\n" + tomli_w.dumps(doc)
+            "# vpbridge server keys: keep this file private (it holds the server's secret key).\n"
+            + tomli_w.dumps(doc)
         )
         self.path.chmod(0o600)
 
@@ -84,20 +97,32 @@ def load_keys_file(path: str | Path) -> KeysFile:
     try:
         doc = tomllib.loads(p.read_text())
     except FileNotFoundError:
-        raise ConfigError(f"keys file {p} does not exist; create it with `vpbridge keys --file {p} --add NAME`") from None
+        raise ConfigError(
+            f"keys file {p} does not exist; create it with `vpbridge keys --file {p} --add NAME`"
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"keys file {p} is not valid TOML: {exc}") from None
     server = doc.get("server")
     if not isinstance(server, dict):
-        raise ConfigError(f"keys file {p} has no [server] table; create it with `vpbridge keys --file {p} --add NAME`")
-    kf = KeysFile(p, _check_key(server.get("public_key"), "server.public_key", p),
-                  _check_key(server.get("secret_key"), "server.secret_key", p))  # fmt: skip
+        raise ConfigError(
+            f"keys file {p} has no [server] table; create it with `vpbridge keys --file {p} --add NAME`"
+        )
+    kf = KeysFile(
+        p,
+        _check_key(server.get("public_key"), "server.public_key", p),
+        _check_key(server.get("secret_key"), "server.secret_key", p),
+    )
     for i, c in enumerate(doc.get("clients", [])):
         role = c.get("role")
         if role not in ROLES:
             raise ConfigError(f"{p}: clients[{i}].role must be one of {', '.join(ROLES)}, got {role!r}")
-        kf.clients.append(ClientEntry(str(c.get("name", f"client{i}")), role,
-                                      _check_key(c.get("public_key"), f"clients[{i}].public_key", p)))  # fmt: skip
+        kf.clients.append(
+            ClientEntry(
+                str(c.get("name", f"client{i}")),
+                role,
+                _check_key(c.get("public_key"), f"clients[{i}].public_key", p),
+            )
+        )
     return kf
 
 
@@ -115,7 +140,9 @@ def load_client_keys(path: str | Path) -> ClientKeys:
     try:
         doc = tomllib.loads(p.read_text())
     except FileNotFoundError:
-        raise ConfigError(f"client keys file {p} does not exist; make one with `vpbridge keys --add NAME -o {p}`") from None
+        raise ConfigError(
+            f"client keys file {p} does not exist; make one with `vpbridge keys --add NAME -o {p}`"
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"client keys file {p} is not valid TOML: {exc}") from None
     return ClientKeys(
@@ -138,13 +165,20 @@ def add_client(keys_path: str | Path, name: str, role: str, out: str | Path) -> 
     if any(c.name == name for c in kf.clients):
         raise ConfigError(f"{kp} already has a client named {name!r}; pick another `--add` name")
     pub, sec = generate_keypair()
-    kf.clients.append(ClientEntry(name, role, pub))  # type: ignore[arg-type]
+    kf.clients.append(ClientEntry(name, role, pub))
     kf.save()
     outp = Path(out)
     outp.write_text(
         f"# vpbridge client keys for {name!r} (role {role}); keep private.\n"
-        + tomli_w.dumps({"name": name, "role": role, "public_key": pub, "secret_key": sec,
-                         "server_public_key": kf.server_public})  # fmt: skip
+        + tomli_w.dumps(
+            {
+                "name": name,
+                "role": role,
+                "public_key": pub,
+                "secret_key": sec,
+                "server_public_key": kf.server_public,
+            }
+        )
     )
     outp.chmod(0o600)
     return kf, outp
@@ -182,8 +216,12 @@ class ZapHandler:
             if self.keys.role_of(key) is not None:
                 return [version, request_id, b"200", b"OK", key.encode(), b""]
         self.denied += 1
-        log.warning("refused a %s connection from %s: key not in %s", mechanism.decode(errors="replace"),
-                    address.decode(errors="replace") or "?", self.keys.path)  # fmt: skip
+        log.warning(
+            "refused a %s connection from %s: key not in %s",
+            mechanism.decode(errors="replace"),
+            address.decode(errors="replace") or "?",
+            self.keys.path,
+        )
         return [version, request_id, b"400", b"key not allowed", b"", b""]
 
     async def close(self) -> None:

@@ -50,7 +50,7 @@ def configure(sock: S, opts: SocketOptions) -> S:
     return sock
 
 
-def endpoint_for(scheme: str, host: str, port: int) -> str:
+def endpoint_for(scheme: str, host: str, port: int = 0) -> str:
     """tcp://host:port for tcp; for ipc/inproc the host part is the path or name."""
     if scheme == "tcp":
         h = f"[{host}]" if ":" in host and not host.startswith("[") else host
@@ -62,7 +62,11 @@ def endpoint_for(scheme: str, host: str, port: int) -> str:
 
 def bind(sock: zmq.Socket[Any], endpoint: str) -> str:
     """Bind and return the endpoint actually bound (port 0 or '*' resolved to the real port)."""
-    ep = endpoint.replace(":0", ":*") if endpoint.startswith("tcp://") and endpoint.endswith(":0") else endpoint
+    ep = (
+        endpoint.replace(":0", ":*")
+        if endpoint.startswith("tcp://") and endpoint.endswith(":0")
+        else endpoint
+    )
     try:
         sock.bind(ep)
     except zmq.ZMQError as exc:
@@ -75,4 +79,6 @@ def connect(sock: zmq.Socket[Any], endpoint: str) -> None:
     try:
         sock.connect(endpoint)
     except zmq.ZMQError as exc:
-        raise ConfigError(f"cannot connect to {endpoint!r}: {exc.strerror}; expected tcp://HOST:PORT or ipc://PATH") from None
+        raise ConfigError(
+            f"cannot connect to {endpoint!r}: {exc.strerror}; expected tcp://HOST:PORT or ipc://PATH"
+        ) from None

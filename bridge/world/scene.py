@@ -30,10 +30,30 @@ __all__ = [
 ]
 
 LABELS: tuple[str, ...] = (
-    "unknown", "terrain", "road", "sidewalk", "building", "roof", "window", "door", "tree", "vegetation",
-    "rock", "water", "sand", "furniture", "prop", "light", "wall", "floor", "ceiling", "vehicle",
-    "sky", "scan", "splat",
-)  # fmt: skip
+    "unknown",
+    "terrain",
+    "road",
+    "sidewalk",
+    "building",
+    "roof",
+    "window",
+    "door",
+    "tree",
+    "vegetation",
+    "rock",
+    "water",
+    "sand",
+    "furniture",
+    "prop",
+    "light",
+    "wall",
+    "floor",
+    "ceiling",
+    "vehicle",
+    "sky",
+    "scan",
+    "splat",
+)
 """Semantic labels a builder may use; the renderer's id map and the GLB extras carry them."""
 
 
@@ -312,8 +332,14 @@ class Scene:
             if not len(mesh.positions):
                 continue
             pmin, pmax = mesh.positions.min(0), mesh.positions.max(0)
-            corners = np.array([[x, y, z, 1.0] for x in (pmin[0], pmax[0]) for y in (pmin[1], pmax[1])
-                                for z in (pmin[2], pmax[2])])  # fmt: skip
+            corners = np.array(
+                [
+                    [x, y, z, 1.0]
+                    for x in (pmin[0], pmax[0])
+                    for y in (pmin[1], pmax[1])
+                    for z in (pmin[2], pmax[2])
+                ]
+            )
             for t in mesh.world_transforms():
                 w = corners @ t.T
                 lo, hi = np.minimum(lo, w[:, :3].min(0)), np.maximum(hi, w[:, :3].max(0))
@@ -347,8 +373,11 @@ class Scene:
         raise SceneError(f"scene {self.name!r} has no bookmark {name!r}; it has: {names}")
 
 
-def look_at(eye: np.ndarray | tuple[float, float, float], target: np.ndarray | tuple[float, float, float],
-            up: tuple[float, float, float] = (0.0, 1.0, 0.0)) -> np.ndarray:  # fmt: skip
+def look_at(
+    eye: np.ndarray | tuple[float, float, float],
+    target: np.ndarray | tuple[float, float, float],
+    up: tuple[float, float, float] = (0.0, 1.0, 0.0),
+) -> np.ndarray:
     """T_world_camera for a camera at `eye` looking at `target` (OpenGL: −Z forward, +Y up)."""
     eye_v, tgt = np.asarray(eye, np.float64), np.asarray(target, np.float64)
     f = tgt - eye_v

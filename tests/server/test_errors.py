@@ -72,7 +72,11 @@ def test_newer_minor_version_is_accepted_with_a_warning(srv, raw) -> None:  # ty
         (CloseStream(rid=9, stream=12345), ErrorCode.NOT_FOUND, "$.stream"),
         (SetParams(rid=9, values={"look": "noir"}, base_seq=999), ErrorCode.CONFLICT, "$.base_seq"),
         (SetParams(rid=9, values={"presence.x": "me"}), ErrorCode.FORBIDDEN, "$.values.presence.x"),
-        (SetParams(rid=9, values={"exposure_ev": float("nan")}), ErrorCode.BAD_REQUEST, "$.values.exposure_ev"),
+        (
+            SetParams(rid=9, values={"exposure_ev": float("nan")}),
+            ErrorCode.BAD_REQUEST,
+            "$.values.exposure_ev",
+        ),
     ],
 )
 def test_invalid_control_requests_name_the_field(session, request_, code, field) -> None:  # type: ignore[no-untyped-def]

@@ -45,7 +45,9 @@ def _stream_for(endpoint: str, seconds: float, out: dict[str, list[float]], key:
 
 def _run_healthy(endpoint: str, n: int, seconds: float) -> dict[str, list[float]]:
     out: dict[str, list[float]] = {}
-    threads = [threading.Thread(target=_stream_for, args=(endpoint, seconds, out, f"healthy{i}")) for i in range(n)]
+    threads = [
+        threading.Thread(target=_stream_for, args=(endpoint, seconds, out, f"healthy{i}")) for i in range(n)
+    ]
     for t in threads:
         t.start()
     for t in threads:

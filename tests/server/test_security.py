@@ -45,9 +45,13 @@ def test_client_with_an_unlisted_key_receives_nothing(make_server, keys, zctx) -
         sock.close(linger=0)
 
 
-def test_viewer_key_cannot_do_director_actions_even_when_asking_for_director(make_server, keys, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_viewer_key_cannot_do_director_actions_even_when_asking_for_director(
+    make_server, keys, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
     srv = make_server(keys_file=keys)
-    with Client(srv.endpoints["control"], role="director", keys=tmp_path / "vic.toml", follow_state=False) as c:
+    with Client(
+        srv.endpoints["control"], role="director", keys=tmp_path / "vic.toml", follow_state=False
+    ) as c:
         assert c.welcome.role == "viewer"
         assert any("grants 'viewer'" in w for w in c.welcome.warnings)
         with pytest.raises(RemoteError) as err:

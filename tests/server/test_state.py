@@ -39,7 +39,10 @@ def test_optimistic_concurrency_one_director_wins_the_other_gets_conflict(srv) -
 
     from bridge.errors import RemoteError
 
-    with Client(srv.endpoints["control"], role="director") as a, Client(srv.endpoints["control"], role="director") as b:
+    with (
+        Client(srv.endpoints["control"], role="director") as a,
+        Client(srv.endpoints["control"], role="director") as b,
+    ):
         base = a.get_state().seq
         a.set_params({"look": "noir"}, base_seq=base)
         with pytest.raises(RemoteError) as err:
