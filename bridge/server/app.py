@@ -59,7 +59,6 @@ class Server:
         self._next_stream = 1
         self._in_flight = 0
         self._rr: list[int] = []
-        self._kick = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._closed = asyncio.Event()
         self._stopping = False
@@ -107,7 +106,6 @@ class Server:
         for coro, name in (
             (self._control_loop(), "control"),
             (self._frames_loop(), "frames"),
-            (self._scheduler(), "scheduler"),
             (self._housekeeping(), "housekeeping"),
         ):
             self._tasks.append(loop.create_task(coro, name=f"vpbridge-{name}"))
@@ -260,7 +258,7 @@ class Server:
         for st in self.streams.values():
             if st.pending is None and st.last_pose is not None:
                 st.pending, st.t_pending = st.last_pose, time.monotonic_ns()
-        self._kick.set()
+        self._pump()
 
     # -- frames plane ---------------------------------------------------------------------------
 
@@ -350,7 +348,7 @@ class Server:
             st.pending, st.t_pending = req, time.monotonic_ns()
             if st.credits == 0 and st.starved_since is None:
                 st.starved_since = time.monotonic()
-        self._kick.set()
+        self._pump()
         return None
 
     def _send_event(self, session: Session, event: Any) -> None:
@@ -359,15 +357,14 @@ class Server:
 
     # -- scheduling and sending frames ----------------------------------------------------------
 
-    async def _scheduler(self) -> None:
-        while True:
-            await self._kick.wait()
-            self._kick.clear()
-            while self._in_flight < PIPELINE_DEPTH:
-                st = self._next_ready()
-                if st is None:
-                    break
-                self._dispatch(st)
+    def _pump(self) -> None:
+        """Dispatch ready streams until the pipeline is full. Called synchronously whenever a pose, a credit,
+        a finished frame or a state change arrives, so a pose that finds a credit starts rendering at once."""
+        while self._in_flight < PIPELINE_DEPTH and not self._stopping:
+            st = self._next_ready()
+            if st is None:
+                return
+            self._dispatch(st)
 
     def _next_ready(self) -> Stream | None:
         """Round-robin over streams holding both a pose and a credit, so one busy client cannot starve others."""
@@ -396,11 +393,14 @@ class Server:
         fut.add_done_callback(lambda f: self._deliver(st, f))
 
     def _deliver(self, st: Stream, fut: asyncio.Future[Any]) -> None:
+        """A render job finished (on the loop): send its frame, then fill the freed pipeline slot."""
         self._in_flight -= 1
-        self._kick.set()
         st.in_render -= 1
-        if fut.cancelled():
-            return
+        if not fut.cancelled():
+            self._send_frame(st, fut)
+        self._pump()
+
+    def _send_frame(self, st: Stream, fut: asyncio.Future[Any]) -> None:
         exc = fut.exception()
         session = st.session
         if exc is not None:
