@@ -55,7 +55,7 @@ class _Writer:
         comp = _UINT32 if array.dtype.kind in "ui" else _FLOAT
         arr = np.ascontiguousarray(array, np.uint32 if comp == _UINT32 else np.float32)
         acc: dict[str, Any] = {"bufferView": self.view(arr.tobytes(), target), "componentType": comp,
-                               "count": int(arr.shape[0] if kind != "SCALAR" else arr.size), "type": kind}  # fmt: skip
+                               "count": int(arr.shape[0] if kind != "SCALAR" else arr.size), "type": kind}
         if minmax and len(arr):
             acc["min"] = [float(v) for v in arr.reshape(len(arr), -1).min(0)]
             acc["max"] = [float(v) for v in arr.reshape(len(arr), -1).max(0)]
@@ -72,7 +72,7 @@ class _Writer:
 
 def _material(w: _Writer, m: Material) -> dict[str, Any]:
     pbr: dict[str, Any] = {"baseColorFactor": [float(c) for c in m.base_color], "metallicFactor": float(m.metallic),
-                           "roughnessFactor": float(m.roughness)}  # fmt: skip
+                           "roughnessFactor": float(m.roughness)}
     out: dict[str, Any] = {"name": m.name, "pbrMetallicRoughness": pbr}
     if m.base_color_texture is not None:
         if "samplers" not in w.gltf:
@@ -93,7 +93,7 @@ def _material(w: _Writer, m: Material) -> dict[str, Any]:
 
 def _mesh_primitive(w: _Writer, mesh: Mesh) -> dict[str, Any]:
     attrs = {"POSITION": w.accessor(mesh.positions, "VEC3", _ARRAY, minmax=True),
-             "NORMAL": w.accessor(mesh.normals, "VEC3", _ARRAY)}  # fmt: skip
+             "NORMAL": w.accessor(mesh.normals, "VEC3", _ARRAY)}
     if mesh.uvs is not None:
         attrs["TEXCOORD_0"] = w.accessor(mesh.uvs, "VEC2", _ARRAY)
     if mesh.colors is not None:
@@ -163,19 +163,19 @@ def export_glb(scene: Scene) -> bytes:
             roots.append(node({"name": mesh.name, "mesh": mi, "extras": extras}))
         else:
             kids = [node({"name": f"{mesh.name}.{i}", "mesh": mi, "matrix": _mat4(t), "extras": {"label": mesh.label}})
-                    for i, t in enumerate(mesh.instances)]  # fmt: skip
+                    for i, t in enumerate(mesh.instances)]
             roots.append(
                 node({"name": mesh.name, "children": kids, "extras": {**extras, "instances": len(kids)}})
             )
     for pc in scene.point_clouds:
         g["meshes"].append({"name": pc.name, "primitives": [_points_primitive(w, pc)]})
         roots.append(node({"name": pc.name, "mesh": len(g["meshes"]) - 1,
-                           "extras": {"label": pc.label, "object_id": pc.object_id, "kind": pc.kind, "point_size_m": pc.point_size_m}}))  # fmt: skip
+                           "extras": {"label": pc.label, "object_id": pc.object_id, "kind": pc.kind, "point_size_m": pc.point_size_m}}))
     if scene.colliders:
         kids = []
         for c in scene.colliders:
             prim = {"attributes": {"POSITION": w.accessor(np.asarray(c.vertices, np.float32), "VEC3", _ARRAY, minmax=True)},
-                    "indices": w.accessor(np.asarray(c.faces).reshape(-1).astype(np.uint32), "SCALAR", _ELEMENTS)}  # fmt: skip
+                    "indices": w.accessor(np.asarray(c.faces).reshape(-1).astype(np.uint32), "SCALAR", _ELEMENTS)}
             g["meshes"].append({"name": f"{c.name}", "primitives": [prim]})
             kids.append(
                 node(
@@ -198,7 +198,7 @@ def export_glb(scene: Scene) -> bytes:
                 }
             )
             kids.append(node({"name": b.name, "camera": len(g["cameras"]) - 1, "matrix": _mat4(b.T_world_camera),
-                              "extras": {"bookmark": True, "kind": b.kind, "description": b.description, "fov_y_deg": b.fov_y_deg}}))  # fmt: skip
+                              "extras": {"bookmark": True, "kind": b.kind, "description": b.description, "fov_y_deg": b.fov_y_deg}}))
         roots.append(node({"name": "bookmarks", "children": kids}))
     env = scene.environment
     lights: list[dict[str, Any]] = [
@@ -233,7 +233,7 @@ def export_glb(scene: Scene) -> bytes:
             }
         lights.append(entry)
         kids.append(node({"name": lt.name, "translation": list(lt.position), "rotation": _quat_from_forward(np.array(lt.direction)),
-                          "extensions": {"KHR_lights_punctual": {"light": len(lights) - 1}}, "extras": {"at_night_only": lt.at_night_only}}))  # fmt: skip
+                          "extensions": {"KHR_lights_punctual": {"light": len(lights) - 1}}, "extras": {"at_night_only": lt.at_night_only}}))
     roots.append(node({"name": "lights", "children": kids}))
     g["extensions"] = {"KHR_lights_punctual": {"lights": lights}}
     used = ["KHR_lights_punctual"]
@@ -258,7 +258,7 @@ def _scene_extras(scene: Scene, w: _Writer) -> dict[str, Any]:
                         "sun_elevation_deg": round(el, 4), "sky": env.sky, "fog_density": env.fog_density,
                         "exposure_ev": env.exposure_ev},
         "provenance": _provenance(scene),
-    }  # fmt: skip
+    }
     if env.panorama is not None:
         extras["environment"]["panorama_image"] = w.image(env.panorama, "sky_panorama")
     return extras
@@ -270,14 +270,14 @@ def _pack(gltf: dict[str, Any], binary: bytes) -> bytes:
     binary += b"\0" * (-len(binary) % 4)
     total = 12 + 8 + len(js) + 8 + len(binary)
     return b"".join([struct.pack("<4sII", b"glTF", 2, total), struct.pack("<I4s", len(js), b"JSON"), js,
-                     struct.pack("<I4s", len(binary), b"BIN\0"), binary])  # fmt: skip
+                     struct.pack("<I4s", len(binary), b"BIN\0"), binary])
 
 
 def _provenance(scene: Scene) -> dict[str, Any]:
     p = scene.provenance
     return {"builder": p.builder, "builder_version": p.builder_version, "prompt": p.prompt, "seed": p.seed, "model_id": p.model_id,
             "sources": [{"path": a, "sha256": b} for a, b in p.sources], "unused_words": list(p.unused_words),
-            "notes": list(p.notes), "summary": p.summary()}  # fmt: skip
+            "notes": list(p.notes), "summary": p.summary()}
 
 
 def _mesh_bounds(mesh: Mesh) -> tuple[list[float], list[float]]:
@@ -302,12 +302,12 @@ def manifest(scene: Scene) -> dict[str, Any]:
         bmin, bmax = _mesh_bounds(m)
         objects.append({"id": m.object_id, "name": m.name, "label": m.label, "kind": "mesh", "triangles": m.triangle_count,
                         "instances": 1 if m.instances is None else len(m.instances), "material": scene.materials[m.material].name,
-                        "collider": m.collider, "bounds": {"min": bmin, "max": bmax}})  # fmt: skip
+                        "collider": m.collider, "bounds": {"min": bmin, "max": bmax}})
         labels[m.label] = labels.get(m.label, 0) + 1
     for pc in scene.point_clouds:
         objects.append({"id": pc.object_id, "name": pc.name, "label": pc.label, "kind": pc.kind, "points": len(pc.positions),
                         "bounds": {"min": _rounded(pc.positions.min(0)) if len(pc.positions) else [0.0] * 3,
-                                   "max": _rounded(pc.positions.max(0)) if len(pc.positions) else [0.0] * 3}})  # fmt: skip
+                                   "max": _rounded(pc.positions.max(0)) if len(pc.positions) else [0.0] * 3}})
         labels[pc.label] = labels.get(pc.label, 0) + 1
     env = scene.environment
     az, el = env.sun_angles_deg()
@@ -331,7 +331,7 @@ def manifest(scene: Scene) -> dict[str, Any]:
                 "textured": m.base_color_texture is not None,
             }
             for m in scene.materials
-        ],  # fmt: skip
+        ],
         "bookmarks": [
             {
                 "name": b.name,
@@ -342,7 +342,7 @@ def manifest(scene: Scene) -> dict[str, Any]:
                 "T_world_camera": [_rounded(r) for r in b.T_world_camera],
             }
             for b in scene.bookmarks
-        ],  # fmt: skip
+        ],
         "lights": [
             {
                 "name": lt.name,
@@ -355,7 +355,7 @@ def manifest(scene: Scene) -> dict[str, Any]:
                 "at_night_only": lt.at_night_only,
             }
             for lt in scene.lights
-        ],  # fmt: skip
+        ],
         "colliders": [{"name": c.name, "label": c.label, "triangles": len(c.faces)} for c in scene.colliders],
         "environment": {
             "time_of_day_h": env.time_of_day_h,
@@ -367,6 +367,6 @@ def manifest(scene: Scene) -> dict[str, Any]:
             "fog_density": env.fog_density,
             "exposure_ev": env.exposure_ev,
             "latitude_deg": env.latitude_deg,
-        },  # fmt: skip
+        },
         "provenance": _provenance(scene),
     }

@@ -23,7 +23,7 @@ MESH_SUFFIXES = (".glb", ".gltf", ".obj", ".ply", ".stl")
 _DEFAULT_UP = {".glb": "y", ".gltf": "y", ".obj": "y", ".ply": "y", ".stl": "z"}
 _Z_TO_Y = np.array([[1, 0, 0, 0], [0, 0, 1, 0], [0, -1, 0, 0], [0, 0, 0, 1]], np.float64)
 _UNITS = {"m": 1.0, "meters": 1.0, "meter": 1.0, "cm": 0.01, "centimeters": 0.01, "mm": 0.001, "millimeters": 0.001,
-          "in": 0.0254, "inches": 0.0254, "ft": 0.3048, "feet": 0.3048}  # fmt: skip
+          "in": 0.0254, "inches": 0.0254, "ft": 0.3048, "feet": 0.3048}
 Progress = Callable[[float, str], None]
 
 
@@ -66,7 +66,7 @@ def _color(geom: trimesh.Trimesh) -> tuple[tuple[float, float, float, float], fl
 
 
 def import_mesh(path: str | Path, progress: Progress | None = None, up: Literal["auto", "y", "z"] = "auto",
-                unit_scale: float | None = None, label: str = "unknown") -> Scene:  # fmt: skip
+                unit_scale: float | None = None, label: str = "unknown") -> Scene:
     """Read a mesh file into a new Scene; `up` and `unit_scale` override the detected conventions."""
     p = check_file(path)
     report = progress or (lambda f, s: None)
@@ -132,7 +132,7 @@ def import_mesh(path: str | Path, progress: Progress | None = None, up: Literal[
             colors = (np.asarray(vis.vertex_colors, np.float32)[:, :3] / 255.0) ** 2.2
         scene.add_mesh(Mesh(name or f"mesh_{i}", label, verts.astype(np.float32), normals.astype(np.float32),
                             np.asarray(g.faces, np.uint32), mi, instances=instances,
-                            uvs=None if uv is None or len(uv) != len(verts) else np.asarray(uv, np.float32), colors=colors))  # fmt: skip
+                            uvs=None if uv is None or len(uv) != len(verts) else np.asarray(uv, np.float32), colors=colors))
     report(1.0, "done")
     return scene
 

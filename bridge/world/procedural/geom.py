@@ -236,7 +236,7 @@ def gable_roofs(
                 np.stack([a, zero, b], -1), np.stack([a, zero, -b], -1), np.stack([a, hh, zero], -1),
             ],
             1,
-        )  # fmt: skip
+        )
         slope = np.stack([zero, b, hh], -1)
         slope /= np.linalg.norm(slope, axis=-1, keepdims=True)
         n1 = np.repeat(slope[:, None], 4, 1)
