@@ -11,7 +11,9 @@ frames under credits, and recovers its session and streams after a server restar
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import itertools
+import json
 import logging
 import time
 from collections import deque
@@ -317,6 +319,56 @@ class AsyncClient:
         """Change live parameters (director role). Returns the new state seq; CONFLICT if base_seq is stale."""
         ok = await self.request(m.SetParams(rid=0, values=values, base_seq=base_seq))
         return int(ok.detail)
+
+    async def get_scene(self, *, chunk_bytes: int = 1 << 20) -> tuple[bytes, dict[str, Any]]:
+        """The current scene as (GLB bytes, manifest). Chunks are pulled a few at a time and checked by hash."""
+        info: m.SceneInfo = await self.request(m.GetScene(rid=0, chunk_bytes=chunk_bytes))
+        parts: dict[int, bytes] = {}
+        window = 4
+        for start in range(0, info.chunks, window):
+            replies = await asyncio.gather(
+                *(
+                    self.request(
+                        m.GetSceneChunk(
+                            rid=0, scene_version=info.scene_version, index=i, chunk_bytes=chunk_bytes
+                        )
+                    )
+                    for i in range(start, min(info.chunks, start + window))
+                )
+            )
+            for r in replies:
+                parts[r.index] = r.data
+        glb = b"".join(parts[i] for i in range(info.chunks))
+        if len(glb) != info.nbytes or hashlib.sha256(glb).hexdigest() != info.sha256:
+            raise ProtocolError(
+                "BAD_REQUEST", "the scene download does not match its size or sha256; try again"
+            )
+        manifest: dict[str, Any] = json.loads(info.manifest)
+        return glb, manifest
+
+    async def generate(
+        self,
+        *,
+        prompt: str = "",
+        spec: str = "",
+        spec_toml: str = "",
+        seed: int = 0,
+        wait: bool = True,
+        timeout: float = 300.0,
+    ) -> int:
+        """Build a new scene on the server (director role); with `wait`, return once every client switched to it.
+        Returns the job id; progress is in `state["job.<id>.progress"]`."""
+        ok = await self.request(m.Generate(rid=0, prompt=prompt, spec=spec, spec_toml=spec_toml, seed=seed))
+        job = int(ok.detail)
+        if wait:
+            key = f"job.{job}.stage"
+            await self.wait_state(
+                lambda s: s.get(key) == "done" or str(s.get(key, "")).startswith("failed"), timeout
+            )
+            stage = str(self.state.get(key))
+            if stage.startswith("failed"):
+                raise RemoteError("INTERNAL", f"generate job {job} {stage}")
+        return job
 
     async def wait_state(
         self, predicate: Callable[[dict[str, m.ParamValue]], bool], timeout: float | None = None

@@ -139,6 +139,26 @@ class Client:
     def set_params(self, values: dict[str, m.ParamValue], *, base_seq: int | None = None) -> int:
         return self._run(self.inner.set_params(values, base_seq=base_seq))
 
+    def get_scene(self, *, chunk_bytes: int = 1 << 20) -> tuple[bytes, dict[str, Any]]:
+        return self._run(self.inner.get_scene(chunk_bytes=chunk_bytes), self.timeout * 4)
+
+    def generate(
+        self,
+        *,
+        prompt: str = "",
+        spec: str = "",
+        spec_toml: str = "",
+        seed: int = 0,
+        wait: bool = True,
+        timeout: float = 300.0,
+    ) -> int:
+        return self._run(
+            self.inner.generate(
+                prompt=prompt, spec=spec, spec_toml=spec_toml, seed=seed, wait=wait, timeout=timeout
+            ),
+            timeout + 5.0,
+        )
+
     def wait_state(self, predicate: Any, timeout: float | None = None) -> None:
         self._run(self.inner.wait_state(predicate, timeout), (timeout or self.timeout) + 1.0)
 

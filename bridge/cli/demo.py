@@ -80,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
     ty = math.tan(math.radians(60.0) / 2)
     tx = ty * w / h
     fov = Fov(left=-math.atan(tx), right=math.atan(tx), up=math.atan(ty), down=-math.atan(ty))
-    with ServerThread(ServerConfig(port=0), source_factory("scene", scene)) as srv:
+    with ServerThread(ServerConfig(port=0), source_factory("scene", scene), scene) as srv:
         print(f"server: control {srv.endpoints['control']}, frames {srv.endpoints['frames']}")
         with Client(srv.endpoints["control"], name="vpbridge-demo", timeout=60.0) as client:
             rtt = sorted(client.ping() * 1e3 for _ in range(5))[2]

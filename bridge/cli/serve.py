@@ -87,6 +87,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"  {plane:<8} {ep}")
         print(f"connect: vpbridge probe {endpoints['control']}   (Ctrl-C to stop)", flush=True)
 
-    serve_forever(cfg, source_factory(args.source, scene), ready_file=args.ready_file, on_ready=ready)
+    serve_forever(
+        cfg, source_factory(args.source, scene), scene=scene, ready_file=args.ready_file, on_ready=ready
+    )
     print("vpbridge: server stopped", file=sys.stderr)
     return 0

@@ -82,6 +82,12 @@ def _decode(decoder: msgspec.msgpack.Decoder[T], data: bytes | memoryview, plane
             f"message is not valid MessagePack: {exc}",
             hint="encode each message as one MessagePack map with a `type` field (docs/protocol.md)",
         ) from None
+    except UnicodeDecodeError as exc:  # msgspec raises this (not DecodeError) for a str that is not UTF-8
+        raise ProtocolError(
+            "BAD_REQUEST",
+            f"a string is not valid UTF-8: {exc.reason} at byte {exc.start} of the string",
+            hint="MessagePack str values must be UTF-8; send raw bytes only where the schema says so",
+        ) from None
     except RecursionError:  # msgspec raises this (not DecodeError) for arrays/maps nested ~thousands deep
         raise ProtocolError(
             "BAD_REQUEST",
@@ -90,12 +96,17 @@ def _decode(decoder: msgspec.msgpack.Decoder[T], data: bytes | memoryview, plane
         ) from None
 
 
+def _clip(text: str, limit: int = 256) -> str:
+    """Shorten peer-supplied text echoed in errors: `Error.message` is bounded (Text, 4096 chars)."""
+    return text if len(text) <= limit else f"{text[: limit - 20]}...({len(text) - limit + 20} more)"
+
+
 def _validation_error(text: str, plane: str) -> ProtocolError:
     tag = _TAG.search(text)
     if tag is not None:
         return ProtocolError(
             "UNSUPPORTED",
-            f"unknown message type {tag.group(1)!r} on the {plane} plane",
+            f"unknown message type {_clip(tag.group(1), 64)!r} on the {plane} plane",
             field="$.type",
             hint="the peer may be newer; see docs/protocol.md for the messages of each plane",
         )
@@ -116,7 +127,7 @@ def _validation_error(text: str, plane: str) -> ProtocolError:
             f"a {plane}-plane message must be a MessagePack map, not {text.split('got ')[-1]}",
             hint="encode each message as one map with a `type` field (docs/protocol.md)",
         )
-    message = _PATH.sub("", text)
+    message = _clip(_PATH.sub("", text), 1024)
     if field is not None:
         message = f"{message} at `{field}`"
     return ProtocolError(
@@ -157,11 +168,11 @@ def request_id_of(data: bytes | memoryview) -> int:
     """Best-effort `rid` of an undecodable request, so its Error can still be matched; 0 if none."""
     try:
         obj = _dec_any.decode(data)
-    except (msgspec.DecodeError, RecursionError):
+    except (msgspec.DecodeError, RecursionError, UnicodeDecodeError):
         return 0
     if isinstance(obj, dict):
         rid = obj.get("rid", obj.get("pose_id", 0))
-        if isinstance(rid, int) and 0 <= rid <= 2**53:
+        if type(rid) is int and 0 <= rid <= 2**53:  # not isinstance: True would echo as a bool rid
             return rid
     return 0
 

@@ -35,6 +35,9 @@ __all__ = [
     "FrameHeader",
     "FramesEvent",
     "FramesRequest",
+    "Generate",
+    "GetScene",
+    "GetSceneChunk",
     "GetState",
     "Hello",
     "IdsEncoding",
@@ -55,6 +58,8 @@ __all__ = [
     "Projection",
     "RequestId",
     "Role",
+    "SceneChunk",
+    "SceneInfo",
     "ServerBye",
     "SetParams",
     "StageTimes",
@@ -307,6 +312,59 @@ class SetParams(_Msg, kw_only=True, frozen=True):
     """When set, the change is refused with CONFLICT unless the state is still at this seq."""
 
 
+# -- control plane: the scene ------------------------------------------------------------------
+
+
+class GetScene(_Msg, kw_only=True, frozen=True):
+    """Ask for the current scene as GLB + manifest. Answered by `SceneInfo`; then pull chunks."""
+
+    rid: RequestId
+    chunk_bytes: Annotated[int, Meta(ge=4096, le=4 << 20)] = 1 << 20
+
+
+class SceneInfo(_Msg, kw_only=True, frozen=True):
+    """The scene's GLB (size, hash, chunking) and its manifest (JSON text, docs/world.md)."""
+
+    rid: RequestId
+    scene_version: int
+    name: Name
+    nbytes: int
+    sha256: Name
+    chunk_bytes: int
+    chunks: int
+    manifest: str
+    """JSON: objects, labels, bounds, bookmarks, lights, environment, provenance."""
+
+
+class GetSceneChunk(_Msg, kw_only=True, frozen=True):
+    """Pull chunk `index` of the GLB of `scene_version`. CONFLICT if the scene changed meanwhile."""
+
+    rid: RequestId
+    scene_version: int
+    index: Annotated[int, Meta(ge=0, le=1 << 20)]
+    chunk_bytes: Annotated[int, Meta(ge=4096, le=4 << 20)] = 1 << 20
+
+
+class SceneChunk(_Msg, kw_only=True, frozen=True):
+    rid: RequestId
+    scene_version: int
+    index: int
+    data: bytes
+
+
+class Generate(_Msg, kw_only=True, frozen=True):
+    """Build a new scene (directors only) and switch to it when done. Answered at once by `Ok` with
+    the job id in `detail`; progress arrives on the state plane as `job.<id>.progress` / `.stage`."""
+
+    rid: RequestId
+    prompt: Text = ""
+    spec: Name = ""
+    """A shipped scene name (see `vpbridge scenes`); used when `prompt` is empty."""
+    spec_toml: Annotated[str, Meta(max_length=65536)] = ""
+    """A full WorldSpec as TOML text; wins over `spec` and `prompt`."""
+    seed: Annotated[int, Meta(ge=0, le=2**31)] = 0
+
+
 # -- state plane (PUB → SUB) ---------------------------------------------------------------------
 
 
@@ -435,8 +493,8 @@ class ServerBye(_Msg, kw_only=True, frozen=True):
 
 # -- unions, one per direction and plane --------------------------------------------------------
 
-ControlRequest = Hello | Ping | Bye | OpenStream | CloseStream | GetState | SetParams
-ControlReply = Welcome | Error | Ok | Pong | StreamOpened | StateSnapshot | ServerBye
+ControlRequest = Hello | Ping | Bye | OpenStream | CloseStream | GetState | SetParams | GetScene | GetSceneChunk | Generate
+ControlReply = Welcome | Error | Ok | Pong | StreamOpened | StateSnapshot | ServerBye | SceneInfo | SceneChunk
 FramesRequest = Attach | Credit | PoseRequest
 FramesEvent = Ok | Error | StreamClosed | ServerBye
 StateMessage = StateDelta | StateHeartbeat | ServerBye
@@ -455,6 +513,11 @@ ALL_MESSAGES: tuple[type[Any], ...] = (
     GetState,
     StateSnapshot,
     SetParams,
+    GetScene,
+    SceneInfo,
+    GetSceneChunk,
+    SceneChunk,
+    Generate,
     StateDelta,
     StateHeartbeat,
     Attach,

@@ -22,11 +22,13 @@ from bridge.protocol import messages as m
 from bridge.render.source import FrameSource
 from bridge.server import control, framing
 from bridge.server.config import ServerConfig
+from bridge.server.scenes import SceneService
 from bridge.server.session import Session, Stream
 from bridge.server.state import StateStore
 from bridge.server.worker import RenderWorker
 from bridge.transport.security import KeysFile, ZapHandler, load_keys_file
 from bridge.transport.sockets import Heartbeat, SocketOptions, bind, configure
+from bridge.world.scene import Scene
 
 __all__ = ["Server"]
 
@@ -38,7 +40,12 @@ PIPELINE_DEPTH = 2
 class Server:
     """A vpbridge server. `await start()`, then `await wait_closed()`; `await stop()` from anywhere on the loop."""
 
-    def __init__(self, config: ServerConfig, source_factory: Callable[[], FrameSource] | None = None) -> None:
+    def __init__(
+        self,
+        config: ServerConfig,
+        source_factory: Callable[[], FrameSource] | None = None,
+        scene: Scene | None = None,
+    ) -> None:
         config.validate()
         self.config = config
         self.limits = config.limits
@@ -54,6 +61,7 @@ class Server:
         self.by_frames_id: dict[bytes, Session] = {}
         self.streams: dict[int, Stream] = {}
         self.state = StateStore(self._publish)
+        self.scenes = SceneService(self.state, scene, self._switch_source)
         self.endpoints: dict[str, str] = {}
         self.stats = {"frames": 0, "dropped_hwm": 0, "errors": 0, "sessions_dropped": 0, "replaced": 0}
         self._next_stream = 1
@@ -140,6 +148,7 @@ class Server:
         if self._zap is not None:
             await self._zap.close()
         self._close_sockets()
+        self.scenes.close()
         await asyncio.to_thread(self.worker.stop)
         self._closed.set()
 
@@ -169,8 +178,20 @@ class Server:
                     message=f"internal error: {type(exc).__name__}",
                     hint="this is a server bug; the server keeps running",
                 )
-            if reply is not None:
+            if asyncio.iscoroutine(reply):  # slow answers (scene export) run as tasks: the loop goes on
+                task = asyncio.get_running_loop().create_task(self._answer_later(ident, reply))
+                self._tasks.append(task)
+                task.add_done_callback(self._tasks.remove)
+            elif reply is not None:
                 self._send_control(ident, codec.encode(reply))
+
+    async def _answer_later(self, ident: bytes, coro: Any) -> None:
+        try:
+            reply = await coro
+        except Exception as exc:
+            log.exception("control request failed")
+            reply = m.Error(code=m.ErrorCode.INTERNAL, message=f"internal error: {type(exc).__name__}")
+        self._send_control(ident, codec.encode(reply))
 
     def _handle_control(self, frames: list[zmq.Frame]) -> Any:
         if len(frames) != 2:
@@ -252,6 +273,16 @@ class Server:
             self._rr.remove(st.id)
         if notify:
             self._send_event(st.session, m.StreamClosed(stream=st.id, reason=reason))
+
+    def _switch_source(self, scene: Scene) -> None:
+        """Hand the new scene to the frame source on its own thread (GL resources live there)."""
+
+        def switch(source: FrameSource) -> None:
+            set_scene = getattr(source, "set_scene", None)
+            if set_scene is not None:
+                set_scene(scene)
+
+        self.worker.submit(switch)
 
     def state_changed(self) -> None:
         """Live parameters changed: re-render every stream's last pose (unless a newer one waits)."""

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 __all__ = ["check_pose", "handle"]
 
-DIRECTOR_ONLY = (m.SetParams,)
+DIRECTOR_ONLY = (m.SetParams, m.Generate)
 
 
 def _err(rid: int, code: m.ErrorCode, message: str, field: str | None = None, hint: str = "") -> m.Error:
@@ -73,6 +73,19 @@ def handle(server: Server, ident: bytes, req: Any, user_key: str) -> Any:
             return server.state.snapshot(rid)
         case m.SetParams():
             return _set_params(server, session, req)
+        case m.GetScene():
+            return server.scenes.info(req)
+        case m.GetSceneChunk():
+            return server.scenes.chunk(req)
+        case m.Generate():
+            if not (req.prompt or req.spec or req.spec_toml):
+                return _err(
+                    req.rid,
+                    m.ErrorCode.BAD_REQUEST,
+                    "Generate needs `prompt`, `spec` or `spec_toml`",
+                    "$.prompt",
+                )
+            return server.scenes.generate(req, session.name, server.state_changed)
     return _err(req.rid, m.ErrorCode.UNSUPPORTED, f"{type(req).__name__} is not handled by this server")
 
 
@@ -216,6 +229,12 @@ def check_pose(server: Server, st: Stream, req: m.PoseRequest) -> m.Error | None
     return err
 
 
+def _value_path(key: str) -> str:
+    """`$.values.KEY`, or msgspec's `$.values[...]` when that would overflow `Error.field` (128 chars)."""
+    path = f"$.values.{key}"
+    return path if len(path) <= 128 else "$.values[...]"
+
+
 def _set_params(server: Server, session: Session, req: m.SetParams) -> Any:
     if req.base_seq is not None and req.base_seq != server.state.seq:
         return _err(
@@ -227,9 +246,9 @@ def _set_params(server: Server, session: Session, req: m.SetParams) -> Any:
         )
     for k, v in req.values.items():
         if k.startswith("presence."):
-            return _err(req.rid, m.ErrorCode.FORBIDDEN, f"`{k}` is managed by the server", f"$.values.{k}")
+            return _err(req.rid, m.ErrorCode.FORBIDDEN, f"`{k}` is managed by the server", _value_path(k))
         if isinstance(v, float) and not math.isfinite(v):
-            return _err(req.rid, m.ErrorCode.BAD_REQUEST, f"`{k}` must be finite, got {v}", f"$.values.{k}")
+            return _err(req.rid, m.ErrorCode.BAD_REQUEST, f"`{k}` must be finite, got {v}", _value_path(k))
     delta = server.state.update(req.values, author=session.name)
     server.state_changed()
     return m.Ok(rid=req.rid, detail=str(delta.seq))

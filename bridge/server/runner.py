@@ -15,6 +15,7 @@ from pathlib import Path
 from bridge.render.source import FrameSource
 from bridge.server.app import Server
 from bridge.server.config import ServerConfig
+from bridge.world.scene import Scene
 
 __all__ = ["ServerThread", "serve_forever"]
 
@@ -30,10 +31,11 @@ def _write_ready(path: Path, endpoints: dict[str, str]) -> None:
 async def _serve(
     config: ServerConfig,
     source_factory: Callable[[], FrameSource] | None,
+    scene: Scene | None,
     ready_file: Path | None,
     on_ready: Callable[[dict[str, str]], None] | None,
 ) -> None:
-    server = Server(config, source_factory)
+    server = Server(config, source_factory, scene)
     endpoints = await server.start()
     loop = asyncio.get_running_loop()
 
@@ -57,21 +59,26 @@ def serve_forever(
     config: ServerConfig,
     source_factory: Callable[[], FrameSource] | None = None,
     *,
+    scene: Scene | None = None,
     ready_file: Path | None = None,
     on_ready: Callable[[dict[str, str]], None] | None = None,
 ) -> None:
     """Serve until SIGINT/SIGTERM; then close streams, tell clients, and return (no traceback)."""
-    asyncio.run(_serve(config, source_factory, ready_file, on_ready))
+    asyncio.run(_serve(config, source_factory, scene, ready_file, on_ready))
 
 
 class ServerThread:
     """A server on its own thread and event loop. `with ServerThread(cfg) as srv: srv.endpoints[...]`."""
 
     def __init__(
-        self, config: ServerConfig | None = None, source_factory: Callable[[], FrameSource] | None = None
+        self,
+        config: ServerConfig | None = None,
+        source_factory: Callable[[], FrameSource] | None = None,
+        scene: Scene | None = None,
     ) -> None:
         self.config = config or ServerConfig(port=0)
         self._factory = source_factory
+        self._scene = scene
         self.server: Server | None = None
         self.endpoints: dict[str, str] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -83,7 +90,7 @@ class ServerThread:
         async def main() -> None:
             self._loop = asyncio.get_running_loop()
             try:
-                self.server = Server(self.config, self._factory)
+                self.server = Server(self.config, self._factory, self._scene)
                 self.endpoints = await self.server.start()
             except BaseException as exc:
                 self._error = exc

@@ -17,6 +17,7 @@ import tomllib
 from bridge.errors import ConfigError, SceneError
 
 __all__ = [
+    "spec_from_toml",
     "BIOMES",
     "ERAS",
     "PALETTES",
@@ -195,6 +196,15 @@ def load_spec(path_or_name: str | os.PathLike[str]) -> WorldSpec:
     if spec.sky_panorama and not Path(spec.sky_panorama).is_absolute():
         spec.sky_panorama = str((path.parent / spec.sky_panorama).resolve())
     return spec
+
+
+def spec_from_toml(text: str, source: str = "spec text") -> WorldSpec:
+    """A spec from TOML text (e.g. sent by a client); file references are not resolved."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{source} is not valid TOML: {exc}") from exc
+    return _decode(data, source)
 
 
 def save_spec(spec: WorldSpec, path: str | os.PathLike[str]) -> Path:
