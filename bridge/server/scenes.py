@@ -130,7 +130,11 @@ class SceneService:
             if fraction < 1.0 and fraction - last[0] < 0.05 and now - last[1] < 0.5:
                 return  # throttle: at most every 5% or 0.5 s
             last[0], last[1] = fraction, now
-            values: dict[str, m.ParamValue] = {f"{key}.progress": round(fraction, 3), f"{key}.stage": stage}
+            # "done" and 1.0 are published only once the scene is switched (in _finish), never by the builder.
+            values: dict[str, m.ParamValue] = {
+                f"{key}.progress": min(round(fraction, 3), 0.99),
+                f"{key}.stage": f"building: {stage}",
+            }
             loop.call_soon_threadsafe(lambda: self.state.update(values, author=author))
 
         self.state.update(
