@@ -14,7 +14,9 @@ from bridge.transport.security import load_client_keys, load_keys_file
 
 
 def _run(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "bridge.cli", *args], capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "bridge.cli", *args], capture_output=True, text=True, timeout=timeout
+    )
 
 
 @pytest.mark.parametrize("command", COMMANDS)
@@ -46,7 +48,12 @@ def test_bad_arguments_give_one_clear_line_not_a_traceback(args: list[str], need
 
 def test_keys_creates_server_file_and_client_files_with_roles(tmp_path: Path) -> None:
     kf = tmp_path / "keys.toml"
-    assert main(["keys", "--file", str(kf), "--add", "dana", "--role", "director", "-o", str(tmp_path / "d.toml")]) == 0
+    assert (
+        main(
+            ["keys", "--file", str(kf), "--add", "dana", "--role", "director", "-o", str(tmp_path / "d.toml")]
+        )
+        == 0
+    )
     assert main(["keys", "--file", str(kf), "--add", "vic", "-o", str(tmp_path / "v.toml")]) == 0
     keys = load_keys_file(kf)
     assert [(c.name, c.role) for c in keys.clients] == [("dana", "director"), ("vic", "viewer")]

@@ -14,7 +14,9 @@ EXAMPLES = sorted((Path(__file__).parent.parent / "docs" / "examples").glob("*.p
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
 def test_example_runs_and_is_short(path: Path, tmp_path: Path) -> None:
     assert len(path.read_text().splitlines()) <= 40, "examples stay under 40 lines"
-    r = subprocess.run([sys.executable, str(path), str(tmp_path)], capture_output=True, text=True, timeout=120)
+    r = subprocess.run(
+        [sys.executable, str(path), str(tmp_path)], capture_output=True, text=True, timeout=120
+    )
     assert r.returncode == 0, r.stderr
     assert "Traceback" not in r.stderr
 

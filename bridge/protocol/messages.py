@@ -493,7 +493,9 @@ class ServerBye(_Msg, kw_only=True, frozen=True):
 
 # -- unions, one per direction and plane --------------------------------------------------------
 
-ControlRequest = Hello | Ping | Bye | OpenStream | CloseStream | GetState | SetParams | GetScene | GetSceneChunk | Generate
+ControlRequest = (
+    Hello | Ping | Bye | OpenStream | CloseStream | GetState | SetParams | GetScene | GetSceneChunk | Generate
+)
 ControlReply = Welcome | Error | Ok | Pong | StreamOpened | StateSnapshot | ServerBye | SceneInfo | SceneChunk
 FramesRequest = Attach | Credit | PoseRequest
 FramesEvent = Ok | Error | StreamClosed | ServerBye

@@ -87,12 +87,12 @@ def build_job(spec: StreamSpec, req: m.PoseRequest, params: dict[str, Any], t_re
             for e in req.eyes
         ]
     else:
-        views = [
-            View(
-                np.asarray(req.T_world_camera, np.float64).reshape(4, 4),
-                fov_angles(req.fov or spec.fov, w, h),
-            )
-        ]
+        T = np.asarray(req.T_world_camera, np.float64).reshape(4, 4)
+        fov = fov_angles(req.fov or spec.fov, w, h)
+        if spec.projection in ("stereo", "equirect_stereo"):
+            views = [View(_eye(T, -spec.ipd_m / 2), fov), View(_eye(T, spec.ipd_m / 2), fov)]
+        else:
+            views = [View(T, fov)]
     color = req.color or spec.color
     depth = req.depth or spec.depth
     job = RenderJob(
@@ -109,6 +109,13 @@ def build_job(spec: StreamSpec, req: m.PoseRequest, params: dict[str, Any], t_re
         params=dict(params),
     )
     return FrameJob(job, 0, req.pose_id, req.t_pose_ns, t_received, color, depth, spec.ids, spec.jpeg_quality)
+
+
+def _eye(T: np.ndarray, dx: float) -> np.ndarray:
+    """The pose moved `dx` metres along its own x axis (left eye negative)."""
+    out = T.copy()
+    out[:3, 3] += T[:3, 0] * dx
+    return out
 
 
 def _mat(T: np.ndarray) -> tuple[float, ...]:
@@ -136,8 +143,6 @@ def encode_frame(
     infos: list[m.PartInfo] = []
     copy = not result.fresh
     views = job.views
-    if job.projection == "stereo" and len(views) == 1 and len(result.views) == 2:
-        views = [views[0], views[0]]
     view_infos = []
     for i, rv in enumerate(result.views):
         v = views[min(i, len(views) - 1)]

@@ -54,8 +54,12 @@ class _Writer:
     def accessor(self, array: np.ndarray, kind: str, target: int, minmax: bool = False) -> int:
         comp = _UINT32 if array.dtype.kind in "ui" else _FLOAT
         arr = np.ascontiguousarray(array, np.uint32 if comp == _UINT32 else np.float32)
-        acc: dict[str, Any] = {"bufferView": self.view(arr.tobytes(), target), "componentType": comp,
-                               "count": int(arr.shape[0] if kind != "SCALAR" else arr.size), "type": kind}
+        acc: dict[str, Any] = {
+            "bufferView": self.view(arr.tobytes(), target),
+            "componentType": comp,
+            "count": int(arr.shape[0] if kind != "SCALAR" else arr.size),
+            "type": kind,
+        }
         if minmax and len(arr):
             acc["min"] = [float(v) for v in arr.reshape(len(arr), -1).min(0)]
             acc["max"] = [float(v) for v in arr.reshape(len(arr), -1).max(0)]
@@ -71,8 +75,11 @@ class _Writer:
 
 
 def _material(w: _Writer, m: Material) -> dict[str, Any]:
-    pbr: dict[str, Any] = {"baseColorFactor": [float(c) for c in m.base_color], "metallicFactor": float(m.metallic),
-                           "roughnessFactor": float(m.roughness)}
+    pbr: dict[str, Any] = {
+        "baseColorFactor": [float(c) for c in m.base_color],
+        "metallicFactor": float(m.metallic),
+        "roughnessFactor": float(m.roughness),
+    }
     out: dict[str, Any] = {"name": m.name, "pbrMetallicRoughness": pbr}
     if m.base_color_texture is not None:
         if "samplers" not in w.gltf:
@@ -92,8 +99,10 @@ def _material(w: _Writer, m: Material) -> dict[str, Any]:
 
 
 def _mesh_primitive(w: _Writer, mesh: Mesh) -> dict[str, Any]:
-    attrs = {"POSITION": w.accessor(mesh.positions, "VEC3", _ARRAY, minmax=True),
-             "NORMAL": w.accessor(mesh.normals, "VEC3", _ARRAY)}
+    attrs = {
+        "POSITION": w.accessor(mesh.positions, "VEC3", _ARRAY, minmax=True),
+        "NORMAL": w.accessor(mesh.normals, "VEC3", _ARRAY),
+    }
     if mesh.uvs is not None:
         attrs["TEXCOORD_0"] = w.accessor(mesh.uvs, "VEC2", _ARRAY)
     if mesh.colors is not None:
@@ -162,20 +171,45 @@ def export_glb(scene: Scene) -> bytes:
         if mesh.instances is None:
             roots.append(node({"name": mesh.name, "mesh": mi, "extras": extras}))
         else:
-            kids = [node({"name": f"{mesh.name}.{i}", "mesh": mi, "matrix": _mat4(t), "extras": {"label": mesh.label}})
-                    for i, t in enumerate(mesh.instances)]
+            kids = [
+                node(
+                    {
+                        "name": f"{mesh.name}.{i}",
+                        "mesh": mi,
+                        "matrix": _mat4(t),
+                        "extras": {"label": mesh.label},
+                    }
+                )
+                for i, t in enumerate(mesh.instances)
+            ]
             roots.append(
                 node({"name": mesh.name, "children": kids, "extras": {**extras, "instances": len(kids)}})
             )
     for pc in scene.point_clouds:
         g["meshes"].append({"name": pc.name, "primitives": [_points_primitive(w, pc)]})
-        roots.append(node({"name": pc.name, "mesh": len(g["meshes"]) - 1,
-                           "extras": {"label": pc.label, "object_id": pc.object_id, "kind": pc.kind, "point_size_m": pc.point_size_m}}))
+        roots.append(
+            node(
+                {
+                    "name": pc.name,
+                    "mesh": len(g["meshes"]) - 1,
+                    "extras": {
+                        "label": pc.label,
+                        "object_id": pc.object_id,
+                        "kind": pc.kind,
+                        "point_size_m": pc.point_size_m,
+                    },
+                }
+            )
+        )
     if scene.colliders:
         kids = []
         for c in scene.colliders:
-            prim = {"attributes": {"POSITION": w.accessor(np.asarray(c.vertices, np.float32), "VEC3", _ARRAY, minmax=True)},
-                    "indices": w.accessor(np.asarray(c.faces).reshape(-1).astype(np.uint32), "SCALAR", _ELEMENTS)}
+            prim = {
+                "attributes": {
+                    "POSITION": w.accessor(np.asarray(c.vertices, np.float32), "VEC3", _ARRAY, minmax=True)
+                },
+                "indices": w.accessor(np.asarray(c.faces).reshape(-1).astype(np.uint32), "SCALAR", _ELEMENTS),
+            }
             g["meshes"].append({"name": f"{c.name}", "primitives": [prim]})
             kids.append(
                 node(
@@ -197,8 +231,21 @@ def export_glb(scene: Scene) -> bytes:
                     "perspective": {"yfov": math.radians(b.fov_y_deg), "znear": 0.05},
                 }
             )
-            kids.append(node({"name": b.name, "camera": len(g["cameras"]) - 1, "matrix": _mat4(b.T_world_camera),
-                              "extras": {"bookmark": True, "kind": b.kind, "description": b.description, "fov_y_deg": b.fov_y_deg}}))
+            kids.append(
+                node(
+                    {
+                        "name": b.name,
+                        "camera": len(g["cameras"]) - 1,
+                        "matrix": _mat4(b.T_world_camera),
+                        "extras": {
+                            "bookmark": True,
+                            "kind": b.kind,
+                            "description": b.description,
+                            "fov_y_deg": b.fov_y_deg,
+                        },
+                    }
+                )
+            )
         roots.append(node({"name": "bookmarks", "children": kids}))
     env = scene.environment
     lights: list[dict[str, Any]] = [
@@ -232,8 +279,17 @@ def export_glb(scene: Scene) -> bytes:
                 "outerConeAngle": math.radians(min(lt.spot_angle_deg, 179.0) / 2),
             }
         lights.append(entry)
-        kids.append(node({"name": lt.name, "translation": list(lt.position), "rotation": _quat_from_forward(np.array(lt.direction)),
-                          "extensions": {"KHR_lights_punctual": {"light": len(lights) - 1}}, "extras": {"at_night_only": lt.at_night_only}}))
+        kids.append(
+            node(
+                {
+                    "name": lt.name,
+                    "translation": list(lt.position),
+                    "rotation": _quat_from_forward(np.array(lt.direction)),
+                    "extensions": {"KHR_lights_punctual": {"light": len(lights) - 1}},
+                    "extras": {"at_night_only": lt.at_night_only},
+                }
+            )
+        )
     roots.append(node({"name": "lights", "children": kids}))
     g["extensions"] = {"KHR_lights_punctual": {"lights": lights}}
     used = ["KHR_lights_punctual"]
@@ -253,10 +309,18 @@ def _scene_extras(scene: Scene, w: _Writer) -> dict[str, Any]:
     env = scene.environment
     az, el = env.sun_angles_deg()
     extras: dict[str, Any] = {
-        "name": scene.name, "version": scene.version, "description": scene.description,
-        "environment": {"time_of_day_h": env.time_of_day_h, "weather": env.weather, "sun_azimuth_deg": round(az, 4),
-                        "sun_elevation_deg": round(el, 4), "sky": env.sky, "fog_density": env.fog_density,
-                        "exposure_ev": env.exposure_ev},
+        "name": scene.name,
+        "version": scene.version,
+        "description": scene.description,
+        "environment": {
+            "time_of_day_h": env.time_of_day_h,
+            "weather": env.weather,
+            "sun_azimuth_deg": round(az, 4),
+            "sun_elevation_deg": round(el, 4),
+            "sky": env.sky,
+            "fog_density": env.fog_density,
+            "exposure_ev": env.exposure_ev,
+        },
         "provenance": _provenance(scene),
     }
     if env.panorama is not None:
@@ -269,15 +333,30 @@ def _pack(gltf: dict[str, Any], binary: bytes) -> bytes:
     js += b" " * (-len(js) % 4)
     binary += b"\0" * (-len(binary) % 4)
     total = 12 + 8 + len(js) + 8 + len(binary)
-    return b"".join([struct.pack("<4sII", b"glTF", 2, total), struct.pack("<I4s", len(js), b"JSON"), js,
-                     struct.pack("<I4s", len(binary), b"BIN\0"), binary])
+    return b"".join(
+        [
+            struct.pack("<4sII", b"glTF", 2, total),
+            struct.pack("<I4s", len(js), b"JSON"),
+            js,
+            struct.pack("<I4s", len(binary), b"BIN\0"),
+            binary,
+        ]
+    )
 
 
 def _provenance(scene: Scene) -> dict[str, Any]:
     p = scene.provenance
-    return {"builder": p.builder, "builder_version": p.builder_version, "prompt": p.prompt, "seed": p.seed, "model_id": p.model_id,
-            "sources": [{"path": a, "sha256": b} for a, b in p.sources], "unused_words": list(p.unused_words),
-            "notes": list(p.notes), "summary": p.summary()}
+    return {
+        "builder": p.builder,
+        "builder_version": p.builder_version,
+        "prompt": p.prompt,
+        "seed": p.seed,
+        "model_id": p.model_id,
+        "sources": [{"path": a, "sha256": b} for a, b in p.sources],
+        "unused_words": list(p.unused_words),
+        "notes": list(p.notes),
+        "summary": p.summary(),
+    }
 
 
 def _mesh_bounds(mesh: Mesh) -> tuple[list[float], list[float]]:
@@ -300,14 +379,34 @@ def manifest(scene: Scene) -> dict[str, Any]:
     labels: dict[str, int] = {}
     for m in scene.meshes:
         bmin, bmax = _mesh_bounds(m)
-        objects.append({"id": m.object_id, "name": m.name, "label": m.label, "kind": "mesh", "triangles": m.triangle_count,
-                        "instances": 1 if m.instances is None else len(m.instances), "material": scene.materials[m.material].name,
-                        "collider": m.collider, "bounds": {"min": bmin, "max": bmax}})
+        objects.append(
+            {
+                "id": m.object_id,
+                "name": m.name,
+                "label": m.label,
+                "kind": "mesh",
+                "triangles": m.triangle_count,
+                "instances": 1 if m.instances is None else len(m.instances),
+                "material": scene.materials[m.material].name,
+                "collider": m.collider,
+                "bounds": {"min": bmin, "max": bmax},
+            }
+        )
         labels[m.label] = labels.get(m.label, 0) + 1
     for pc in scene.point_clouds:
-        objects.append({"id": pc.object_id, "name": pc.name, "label": pc.label, "kind": pc.kind, "points": len(pc.positions),
-                        "bounds": {"min": _rounded(pc.positions.min(0)) if len(pc.positions) else [0.0] * 3,
-                                   "max": _rounded(pc.positions.max(0)) if len(pc.positions) else [0.0] * 3}})
+        objects.append(
+            {
+                "id": pc.object_id,
+                "name": pc.name,
+                "label": pc.label,
+                "kind": pc.kind,
+                "points": len(pc.positions),
+                "bounds": {
+                    "min": _rounded(pc.positions.min(0)) if len(pc.positions) else [0.0] * 3,
+                    "max": _rounded(pc.positions.max(0)) if len(pc.positions) else [0.0] * 3,
+                },
+            }
+        )
         labels[pc.label] = labels.get(pc.label, 0) + 1
     env = scene.environment
     az, el = env.sun_angles_deg()

@@ -133,24 +133,40 @@ def _spec(prompt: str, seed: int, f: dict[str, Any]) -> WorldSpec:
         "place", "city" if "era" in f and "biome" not in f else "terrain" if "biome" in f else "city"
     )
     night = f.get("time_of_day_h", 14.0) < 6.5 or f.get("time_of_day_h", 14.0) > 19.0
-    default_palette = {"city": "neon" if night else "natural", "terrain": "warm" if f.get("biome") == "desert" else "natural",
-                       "coast": "pastel", "interior": "warm"}[place]
+    default_palette = {
+        "city": "neon" if night else "natural",
+        "terrain": "warm" if f.get("biome") == "desert" else "natural",
+        "coast": "pastel",
+        "interior": "warm",
+    }[place]
     data: dict[str, Any] = {
-        "name": _slug(prompt), "description": f"Generated from the prompt {prompt.strip()[:80]!r}", "place": place,
-        "biome": f.get("biome", "temperate"), "time_of_day_h": f.get("time_of_day_h", 14.0), "weather": f.get("weather", "clear"),
-        "palette": f.get("palette", default_palette), "era": f.get("era", "modern"), "seed": seed, "prompt": prompt.strip(),
+        "name": _slug(prompt),
+        "description": f"Generated from the prompt {prompt.strip()[:80]!r}",
+        "place": place,
+        "biome": f.get("biome", "temperate"),
+        "time_of_day_h": f.get("time_of_day_h", 14.0),
+        "weather": f.get("weather", "clear"),
+        "palette": f.get("palette", default_palette),
+        "era": f.get("era", "modern"),
+        "seed": seed,
+        "prompt": prompt.strip(),
     }
     size = f.get("size", 1.0)
     if place == "city":
         data["size_m"] = 420.0 * size
-        data["city"] = {"density": f.get("density", 0.85), "max_floors": int(28 * f.get("floors", 1.0)) if data["era"] != "historic" else 7,
-                        "min_floors": 2 if data["era"] == "historic" else 3}
+        data["city"] = {
+            "density": f.get("density", 0.85),
+            "max_floors": int(28 * f.get("floors", 1.0)) if data["era"] != "historic" else 7,
+            "min_floors": 2 if data["era"] == "historic" else 3,
+        }
     elif place in ("terrain", "coast"):
         desert = data["biome"] == "desert"
         data["size_m"] = (900.0 if desert else 700.0 if place == "terrain" else 600.0) * size
-        data["terrain"] = {"canyon": f.get("canyon", 0.6 if desert else 0.0),
-                           "height_m": 180.0 if data["biome"] == "alpine" else 110.0 if desert else 60.0,
-                           "roughness": 0.8 if data["biome"] == "alpine" else 0.55 if desert else 0.4}
+        data["terrain"] = {
+            "canyon": f.get("canyon", 0.6 if desert else 0.0),
+            "height_m": 180.0 if data["biome"] == "alpine" else 110.0 if desert else 60.0,
+            "roughness": 0.8 if data["biome"] == "alpine" else 0.55 if desert else 0.4,
+        }
         if place == "coast":
             data["terrain"]["water_level"] = 0.3
         elif "lake" in prompt.lower() or "river" in prompt.lower():

@@ -42,7 +42,11 @@ def test_credits_are_capped_at_max_credits(srv) -> None:  # type: ignore[no-unty
     with Client(srv.endpoints["control"], follow_state=False) as c:
         st = c.open_stream(width=32, height=24)
         st.inner.max_credits = 64  # ask for more than the server allows, bypassing the client's own cap
-        c._run(st.inner.client._send_frames(__import__("bridge.protocol", fromlist=["m"]).Credit(stream=st.id, n=10)))
+        c._run(
+            st.inner.client._send_frames(
+                __import__("bridge.protocol", fromlist=["m"]).Credit(stream=st.id, n=10)
+            )
+        )
         got = 0
         for i in range(10):
             st.request(_pose(i))
@@ -60,7 +64,9 @@ def test_frames_echo_pose_and_carry_every_header_field(srv) -> None:  # type: ig
         assert (h.near, h.far) == (0.1, 500.0)
         assert h.seq == 1 and h.stream == st.id and h.protocol.startswith("1.")
         t = h.times
-        assert t.t_pose > 0 and t.t_received <= t.t_render_start <= t.t_render_end <= t.t_encode_end <= t.t_send
+        assert (
+            t.t_pose > 0 and t.t_received <= t.t_render_start <= t.t_render_end <= t.t_encode_end <= t.t_send
+        )
         assert set(f.latency_ms()) >= {"queue", "render", "encode", "send", "server", "total"}
         assert f.color.shape == (60, 80, 4) and f.depth.shape == (60, 80)
 

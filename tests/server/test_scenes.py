@@ -40,7 +40,9 @@ def test_generate_builds_reports_progress_and_switches_every_client(scene_server
     with Client(ep, role="director", name="dana") as director, Client(ep, name="vic") as viewer:
         seen: list[float] = []
         viewer.inner.on_state.append(
-            lambda msg: seen.extend(v for k, v in msg.values.items() if k.endswith(".progress") and isinstance(v, float))
+            lambda msg: seen.extend(
+                v for k, v in msg.values.items() if k.endswith(".progress") and isinstance(v, float)
+            )
         )
         v0 = viewer.inner.scene_version
         job = director.generate(prompt="desert canyon at sunset", seed=7, timeout=120)

@@ -53,8 +53,11 @@ def _folder(path: str | os.PathLike[str] | None, env: str, what: str) -> Path:
     return p
 
 
-def load_pipeline(kind: Kind = "txt2img", model: str | os.PathLike[str] | None = None,
-                  controlnet: str | os.PathLike[str] | None = None) -> Any:
+def load_pipeline(
+    kind: Kind = "txt2img",
+    model: str | os.PathLike[str] | None = None,
+    controlnet: str | os.PathLike[str] | None = None,
+) -> Any:
     """A diffusers pipeline loaded from local folders only (see MODEL_ENV / CONTROLNET_ENV)."""
     diffusers = require("diffusers", "diffusion builders")
     torch = require("torch", "diffusion builders")

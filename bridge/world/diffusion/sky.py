@@ -18,8 +18,16 @@ __all__ = ["PANORAMA_SUFFIX", "apply_sky", "sky_panorama"]
 PANORAMA_SUFFIX = ", equirectangular 360 degree panorama of the sky, horizon in the middle"
 
 
-def sky_panorama(prompt: str, *, pipeline: Any = None, seed: int = 0, steps: int = 25, guidance_scale: float = 7.0,
-                 width: int = 1024, height: int = 512) -> np.ndarray:
+def sky_panorama(
+    prompt: str,
+    *,
+    pipeline: Any = None,
+    seed: int = 0,
+    steps: int = 25,
+    guidance_scale: float = 7.0,
+    width: int = 1024,
+    height: int = 512,
+) -> np.ndarray:
     """HxWx3 uint8 sRGB panorama whose left and right edges meet; `pipeline` defaults to the configured model."""
     if not prompt.strip():
         raise ConfigError(
@@ -28,8 +36,15 @@ def sky_panorama(prompt: str, *, pipeline: Any = None, seed: int = 0, steps: int
     pipe = pipeline if pipeline is not None else load_pipeline("txt2img")
     check_params(seed, steps, guidance_scale, width, height)
     with circular_padding([pipe.unet, pipe.vae], wrap_x=True, wrap_y=False):
-        out = pipe(prompt + PANORAMA_SUFFIX, num_inference_steps=steps, guidance_scale=guidance_scale, width=width,
-                   height=height, generator=generator(pipe, seed), output_type="np")
+        out = pipe(
+            prompt + PANORAMA_SUFFIX,
+            num_inference_steps=steps,
+            guidance_scale=guidance_scale,
+            width=width,
+            height=height,
+            generator=generator(pipe, seed),
+            output_type="np",
+        )
     return to_uint8(out.images)
 
 

@@ -50,8 +50,18 @@ class FrameStyliser:
     def depth_conditioned(self) -> bool:
         return self.cn_pipe is not None
 
-    def stylise(self, rgb: np.ndarray, prompt: str, *, depth: np.ndarray | None = None, seed: int = 0, strength: float = 0.5,
-                steps: int = 10, guidance_scale: float = 5.0, controlnet_scale: float = 1.0) -> np.ndarray:
+    def stylise(
+        self,
+        rgb: np.ndarray,
+        prompt: str,
+        *,
+        depth: np.ndarray | None = None,
+        seed: int = 0,
+        strength: float = 0.5,
+        steps: int = 10,
+        guidance_scale: float = 5.0,
+        controlnet_scale: float = 1.0,
+    ) -> np.ndarray:
         """HxWx3 uint8 frame in, same-size HxWx3 uint8 stylised frame out."""
         frame = np.asarray(rgb)
         if frame.ndim != 3 or frame.shape[2] not in (3, 4) or frame.dtype != np.uint8:
@@ -63,8 +73,14 @@ class FrameStyliser:
         wh = (max(8, round(w / 8) * 8), max(8, round(h / 8) * 8))
         check_params(seed, steps, guidance_scale, *wh)
         img = Image.fromarray(frame[..., :3]).resize(wh, Image.Resampling.BICUBIC)
-        common = {"prompt": prompt, "image": img, "strength": strength, "num_inference_steps": steps,
-                  "guidance_scale": guidance_scale, "output_type": "np"}
+        common = {
+            "prompt": prompt,
+            "image": img,
+            "strength": strength,
+            "num_inference_steps": steps,
+            "guidance_scale": guidance_scale,
+            "output_type": "np",
+        }
         if self.cn_pipe is not None:
             if depth is None:
                 raise ConfigError(
@@ -73,8 +89,12 @@ class FrameStyliser:
             if np.asarray(depth).shape[:2] != (h, w):
                 raise ConfigError(f"`depth` must be {h}x{w} like the frame, got {np.asarray(depth).shape}")
             control = depth_to_image(depth).resize(wh, Image.Resampling.NEAREST)
-            out = self.cn_pipe(**common, control_image=control, controlnet_conditioning_scale=controlnet_scale,
-                               generator=generator(self.cn_pipe, seed))
+            out = self.cn_pipe(
+                **common,
+                control_image=control,
+                controlnet_conditioning_scale=controlnet_scale,
+                generator=generator(self.cn_pipe, seed),
+            )
         else:
             out = self.pipe(**common, generator=generator(self.pipe, seed))
         result = to_uint8(out.images)

@@ -16,8 +16,15 @@ from bridge.world.scene import Scene
 __all__ = ["apply_texture", "tileable_texture"]
 
 
-def tileable_texture(prompt: str, *, pipeline: Any = None, seed: int = 0, steps: int = 25, guidance_scale: float = 7.0,
-                     size: int = 512) -> np.ndarray:
+def tileable_texture(
+    prompt: str,
+    *,
+    pipeline: Any = None,
+    seed: int = 0,
+    steps: int = 25,
+    guidance_scale: float = 7.0,
+    size: int = 512,
+) -> np.ndarray:
     """size x size x 3 uint8 texture that tiles in both directions."""
     if not prompt.strip():
         raise ConfigError(
@@ -26,8 +33,15 @@ def tileable_texture(prompt: str, *, pipeline: Any = None, seed: int = 0, steps:
     pipe = pipeline if pipeline is not None else load_pipeline("txt2img")
     check_params(seed, steps, guidance_scale, size, size)
     with circular_padding([pipe.unet, pipe.vae], wrap_x=True, wrap_y=True):
-        out = pipe(prompt + ", seamless tileable texture, top-down, flat lighting", num_inference_steps=steps,
-                   guidance_scale=guidance_scale, width=size, height=size, generator=generator(pipe, seed), output_type="np")
+        out = pipe(
+            prompt + ", seamless tileable texture, top-down, flat lighting",
+            num_inference_steps=steps,
+            guidance_scale=guidance_scale,
+            width=size,
+            height=size,
+            generator=generator(pipe, seed),
+            output_type="np",
+        )
     return to_uint8(out.images)
 
 

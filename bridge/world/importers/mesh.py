@@ -22,8 +22,19 @@ MESH_SUFFIXES = (".glb", ".gltf", ".obj", ".ply", ".stl")
 # Format conventions: glTF is Y-up metres by specification; STL comes from CAD (Z-up, often mm).
 _DEFAULT_UP = {".glb": "y", ".gltf": "y", ".obj": "y", ".ply": "y", ".stl": "z"}
 _Z_TO_Y = np.array([[1, 0, 0, 0], [0, 0, 1, 0], [0, -1, 0, 0], [0, 0, 0, 1]], np.float64)
-_UNITS = {"m": 1.0, "meters": 1.0, "meter": 1.0, "cm": 0.01, "centimeters": 0.01, "mm": 0.001, "millimeters": 0.001,
-          "in": 0.0254, "inches": 0.0254, "ft": 0.3048, "feet": 0.3048}
+_UNITS = {
+    "m": 1.0,
+    "meters": 1.0,
+    "meter": 1.0,
+    "cm": 0.01,
+    "centimeters": 0.01,
+    "mm": 0.001,
+    "millimeters": 0.001,
+    "in": 0.0254,
+    "inches": 0.0254,
+    "ft": 0.3048,
+    "feet": 0.3048,
+}
 Progress = Callable[[float, str], None]
 
 
@@ -65,8 +76,13 @@ def _color(geom: trimesh.Trimesh) -> tuple[tuple[float, float, float, float], fl
     return (0.8, 0.8, 0.8, 1.0), 0.8, 0.0
 
 
-def import_mesh(path: str | Path, progress: Progress | None = None, up: Literal["auto", "y", "z"] = "auto",
-                unit_scale: float | None = None, label: str = "unknown") -> Scene:
+def import_mesh(
+    path: str | Path,
+    progress: Progress | None = None,
+    up: Literal["auto", "y", "z"] = "auto",
+    unit_scale: float | None = None,
+    label: str = "unknown",
+) -> Scene:
     """Read a mesh file into a new Scene; `up` and `unit_scale` override the detected conventions."""
     p = check_file(path)
     report = progress or (lambda f, s: None)
@@ -130,9 +146,19 @@ def import_mesh(path: str | Path, progress: Progress | None = None, up: Literal[
         vis = g.visual
         if isinstance(vis, trimesh.visual.ColorVisuals) and vis.kind == "vertex":
             colors = (np.asarray(vis.vertex_colors, np.float32)[:, :3] / 255.0) ** 2.2
-        scene.add_mesh(Mesh(name or f"mesh_{i}", label, verts.astype(np.float32), normals.astype(np.float32),
-                            np.asarray(g.faces, np.uint32), mi, instances=instances,
-                            uvs=None if uv is None or len(uv) != len(verts) else np.asarray(uv, np.float32), colors=colors))
+        scene.add_mesh(
+            Mesh(
+                name or f"mesh_{i}",
+                label,
+                verts.astype(np.float32),
+                normals.astype(np.float32),
+                np.asarray(g.faces, np.uint32),
+                mi,
+                instances=instances,
+                uvs=None if uv is None or len(uv) != len(verts) else np.asarray(uv, np.float32),
+                colors=colors,
+            )
+        )
     report(1.0, "done")
     return scene
 

@@ -41,9 +41,14 @@ def _read(path: Path) -> Any:
     return cloud
 
 
-def import_scan(path: str | Path, progress: Progress | None = None, voxel_m: float | None = None,
-                reconstruct: Literal["poisson", "ball_pivoting", "none"] = "poisson", poisson_depth: int = 8,
-                outlier_std: float = 2.0) -> Scene:
+def import_scan(
+    path: str | Path,
+    progress: Progress | None = None,
+    voxel_m: float | None = None,
+    reconstruct: Literal["poisson", "ball_pivoting", "none"] = "poisson",
+    poisson_depth: int = 8,
+    outlier_std: float = 2.0,
+) -> Scene:
     """Clean a scan and reconstruct a surface; `voxel_m` defaults to 1/200 of the scan's diagonal."""
     o3d = require("open3d", "importing scans and point clouds")
     report = progress or (lambda f, s: None)
@@ -86,8 +91,17 @@ def import_scan(path: str | Path, progress: Progress | None = None, voxel_m: flo
             mesh.compute_vertex_normals()
             mi = scene.add_material(Material("scan", (1.0, 1.0, 1.0, 1.0), 0.9))
             vc = np.asarray(mesh.vertex_colors, np.float32) if mesh.has_vertex_colors() else None
-            scene.add_mesh(Mesh(f"{p.stem}_surface", "scan", v, np.asarray(mesh.vertex_normals, np.float32),
-                                np.asarray(mesh.triangles, np.uint32), mi, colors=vc))
+            scene.add_mesh(
+                Mesh(
+                    f"{p.stem}_surface",
+                    "scan",
+                    v,
+                    np.asarray(mesh.vertex_normals, np.float32),
+                    np.asarray(mesh.triangles, np.uint32),
+                    mi,
+                    colors=vc,
+                )
+            )
             notes.append(f"{reconstruct} reconstruction: {len(mesh.triangles):,} triangles")
     scene.add_points(
         PointCloud(f"{p.stem}_points", "scan", cpts, colors, "points", point_size_m=float(voxel))

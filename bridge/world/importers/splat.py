@@ -18,9 +18,24 @@ __all__ = ["SH_C0", "import_splat", "is_splat_header", "read_ply_header"]
 
 SH_C0 = 0.28209479177387814
 """Degree-0 spherical-harmonic constant: colour = 0.5 + SH_C0 * f_dc."""
-_TYPES = {"float": "f4", "float32": "f4", "double": "f8", "float64": "f8", "uchar": "u1", "uint8": "u1", "char": "i1",
-          "int8": "i1", "short": "i2", "int16": "i2", "ushort": "u2", "uint16": "u2", "int": "i4", "int32": "i4",
-          "uint": "u4", "uint32": "u4"}
+_TYPES = {
+    "float": "f4",
+    "float32": "f4",
+    "double": "f8",
+    "float64": "f8",
+    "uchar": "u1",
+    "uint8": "u1",
+    "char": "i1",
+    "int8": "i1",
+    "short": "i2",
+    "int16": "i2",
+    "ushort": "u2",
+    "uint16": "u2",
+    "int": "i4",
+    "int32": "i4",
+    "uint": "u4",
+    "uint32": "u4",
+}
 Progress = Callable[[float, str], None]
 
 
@@ -101,8 +116,19 @@ def import_splat(path: str | Path, progress: Progress | None = None) -> Scene:
             notes=[f"{count:,} Gaussian splats from {p.name}; axes kept as stored"],
         ),
     )
-    scene.add_points(PointCloud(p.stem, "splat", pos, colors.astype(np.float32), "splats", opacity, scales, rot.astype(np.float32),
-                                point_size_m=float(np.median(scales.max(1)) * 2)))
+    scene.add_points(
+        PointCloud(
+            p.stem,
+            "splat",
+            pos,
+            colors.astype(np.float32),
+            "splats",
+            opacity,
+            scales,
+            rot.astype(np.float32),
+            point_size_m=float(np.median(scales.max(1)) * 2),
+        )
+    )
     if progress:
         progress(1.0, "done")
     return scene

@@ -179,8 +179,17 @@ def _city_bookmarks(layout: Layout, facts: dict[str, object], spec: WorldSpec) -
         br, bc = np.nonzero(road & both)
         bx, bz = layout.to_world(br, bc)
         j = int(np.argmin(np.hypot(bx - x[i], bz - z[i]) + 1e-3 * bx))
-        marks.insert(2, pose("intersection", (bx[j] + 3.0, 1.7, bz[j] + 3.0), (bx[j] - 30.0, 4.0, bz[j] - 30.0),
-                             "bookmark", 70.0, "a crossing, looking across the corner"))
+        marks.insert(
+            2,
+            pose(
+                "intersection",
+                (bx[j] + 3.0, 1.7, bz[j] + 3.0),
+                (bx[j] - 30.0, 4.0, bz[j] - 30.0),
+                "bookmark",
+                70.0,
+                "a crossing, looking across the corner",
+            ),
+        )
     return marks
 
 

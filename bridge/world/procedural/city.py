@@ -63,8 +63,12 @@ def _ground(scene: Scene, layout: Layout, spec: WorldSpec, base: np.ndarray) -> 
         r, c, n = _runs(mask)
         x, z = layout.to_world(r, c + (n - 1) / 2)
         k = len(r)
-        part = geom.quads(np.stack([x, np.full(k, y), z], 1), np.tile([0, 1, 0], (k, 1)), np.tile([1, 0, 0], (k, 1)),
-                          np.stack([n * layout.cell_m, np.full(k, layout.cell_m)], 1))
+        part = geom.quads(
+            np.stack([x, np.full(k, y), z], 1),
+            np.tile([0, 1, 0], (k, 1)),
+            np.tile([1, 0, 0], (k, 1)),
+            np.stack([n * layout.cell_m, np.full(k, layout.cell_m)], 1),
+        )
         part.uvs = np.stack([part.positions[:, 0], part.positions[:, 2]], 1)
         add_part(scene, name, label, part, material(scene, name, col, rough, 0.6 if cls == WATER else 0.0))
     # kerbs: the vertical face of each sidewalk run's ends is cheap to fake with a thin box per run
@@ -109,8 +113,13 @@ def _lots(
     return lots, plaza
 
 
-def _buildings(layout: Layout, spec: WorldSpec, lots: list[tuple[int, int, int, int]],
-               rng: np.random.Generator, floor_h: float) -> Buildings:
+def _buildings(
+    layout: Layout,
+    spec: WorldSpec,
+    lots: list[tuple[int, int, int, int]],
+    rng: np.random.Generator,
+    floor_h: float,
+) -> Buildings:
     rows: list[tuple[float, float, float, float, float, float, int]] = []
     sx, sz = layout.size_m
     lo, hi = spec.city.min_floors, max(spec.city.min_floors, spec.city.max_floors)
@@ -147,15 +156,20 @@ def _facade_grid(
     return tier, local // np.maximum(cols, 1), local % np.maximum(cols, 1)
 
 
-def facade_windows(b: Buildings, floor_h: float, spacing: float, rng: np.random.Generator,
-             lit_p: float) -> tuple[geom.Part, geom.Part, geom.Part, np.ndarray]:
+def facade_windows(
+    b: Buildings, floor_h: float, spacing: float, rng: np.random.Generator, lit_p: float
+) -> tuple[geom.Part, geom.Part, geom.Part, np.ndarray]:
     """(dark panes, warm lit panes, cool lit panes, ledge boxes) for every facade of every tier."""
     dark: list[geom.Part] = []
     warm: list[geom.Part] = []
     cool: list[geom.Part] = []
     floors = np.maximum(((b.y1 - b.y0 - 0.6) // floor_h).astype(np.int64), 0)
-    faces = [((0, 0, 1), (1, 0, 0), b.w, b.d), ((0, 0, -1), (-1, 0, 0), b.w, b.d),
-             ((1, 0, 0), (0, 0, -1), b.d, b.w), ((-1, 0, 0), (0, 0, 1), b.d, b.w)]
+    faces = [
+        ((0, 0, 1), (1, 0, 0), b.w, b.d),
+        ((0, 0, -1), (-1, 0, 0), b.w, b.d),
+        ((1, 0, 0), (0, 0, -1), b.d, b.w),
+        ((-1, 0, 0), (0, 0, 1), b.d, b.w),
+    ]
     for n, u, width, depth in faces:
         ncol = np.maximum((width // spacing).astype(np.int64), 1)
         t, fl, col = _facade_grid(floors, ncol)
@@ -224,8 +238,14 @@ def build_city(
         body,
         material(scene, "facade", (1, 1, 1), rough, 0.3 if spec.era == "futuristic" else 0.0),
     )
-    colliders.append(box_collider("buildings_collider", "building", np.stack([b.cx, (b.y0 + b.y1) / 2, b.cz], 1),
-                                  np.stack([b.w, b.y1 - b.y0, b.d], 1)))
+    colliders.append(
+        box_collider(
+            "buildings_collider",
+            "building",
+            np.stack([b.cx, (b.y0 + b.y1) / 2, b.cz], 1),
+            np.stack([b.w, b.y1 - b.y0, b.d], 1),
+        )
+    )
     dark, warm, cool, ledges = facade_windows(
         b, floor_h, 3.4 if spec.era != "futuristic" else 2.6, rng, 0.45 if spec.palette == "neon" else 0.3
     )
@@ -247,8 +267,13 @@ def build_city(
         material(scene, "window_cool", glass, 0.1, 0.3, (1.6, 2.1, 2.8), True),
         collider=False,
     )
-    add_part(scene, "ledges", "building", geom.boxes(ledges[:, :3], ledges[:, 3:], skip_bottom=False),
-             material(scene, "trim", base.mean(0) * 0.7, 0.8))
+    add_part(
+        scene,
+        "ledges",
+        "building",
+        geom.boxes(ledges[:, :3], ledges[:, 3:], skip_bottom=False),
+        material(scene, "trim", base.mean(0) * 0.7, 0.8),
+    )
     progress(0.45, "windows")
     _roofs(scene, spec, b, rng, base)
     if night or spec.palette == "neon":
@@ -269,14 +294,28 @@ def _roofs(scene: Scene, spec: WorldSpec, b: Buildings, rng: np.random.Generator
     flat = top & ~gabled
     roof_col = (0.12, 0.08, 0.07) if spec.era == "historic" else (0.09, 0.09, 0.1)
     g = np.nonzero(gabled)[0]
-    roofs = geom.gable_roofs(np.stack([b.cx[g], b.y1[g], b.cz[g]], 1), np.stack([b.w[g] + 0.6, b.d[g] + 0.6], 1),
-                             np.minimum(b.w[g], b.d[g]) * 0.35)
+    roofs = geom.gable_roofs(
+        np.stack([b.cx[g], b.y1[g], b.cz[g]], 1),
+        np.stack([b.w[g] + 0.6, b.d[g] + 0.6], 1),
+        np.minimum(b.w[g], b.d[g]) * 0.35,
+    )
     f = np.nonzero(flat)[0]
     t = 0.35
     par = []
     for dx, dz, sw, sd in ((0.5, 0, 0, 1), (-0.5, 0, 0, 1), (0, 0.5, 1, 0), (0, -0.5, 1, 0)):
-        par.append(np.stack([b.cx[f] + dx * (b.w[f] - t), b.y1[f] + 0.5, b.cz[f] + dz * (b.d[f] - t),
-                             np.where(sw, b.w[f], t), np.full(len(f), 1.0), np.where(sd, b.d[f], t)], 1))
+        par.append(
+            np.stack(
+                [
+                    b.cx[f] + dx * (b.w[f] - t),
+                    b.y1[f] + 0.5,
+                    b.cz[f] + dz * (b.d[f] - t),
+                    np.where(sw, b.w[f], t),
+                    np.full(len(f), 1.0),
+                    np.where(sd, b.d[f], t),
+                ],
+                1,
+            )
+        )
     # rooftop plant: one to three boxes per flat roof
     units = []
     for _ in range(3):
@@ -336,8 +375,11 @@ def _signs(scene: Scene, b: Buildings, accents: np.ndarray, rng: np.random.Gener
         sel = colour == i
         if not sel.any():
             continue
-        part = geom.boxes(np.concatenate([np.stack([cx, y, cz], 1)[sel], fascia_c[sel]]),
-                          np.concatenate([size[sel], fascia_s[sel]]), skip_bottom=False)
+        part = geom.boxes(
+            np.concatenate([np.stack([cx, y, cz], 1)[sel], fascia_c[sel]]),
+            np.concatenate([size[sel], fascia_s[sel]]),
+            skip_bottom=False,
+        )
         emi = tuple(float(v) * 8.0 for v in acc)
         add_part(
             scene,
@@ -348,13 +390,22 @@ def _signs(scene: Scene, b: Buildings, accents: np.ndarray, rng: np.random.Gener
             collider=False,
         )
         for j in np.nonzero(sel)[0][:3]:
-            scene.lights.append(Light(f"neon_{i}_{j}", "point", (float(cx[j] + nx[j]), float(y[j]), float(cz[j] + nz[j])),
-                                      color=tuple(float(v) for v in acc / acc.max()), intensity=30.0, range_m=18.0,  # type: ignore[arg-type]
-                                      at_night_only=True))
+            scene.lights.append(
+                Light(
+                    f"neon_{i}_{j}",
+                    "point",
+                    (float(cx[j] + nx[j]), float(y[j]), float(cz[j] + nz[j])),
+                    color=tuple(float(v) for v in acc / acc.max()),  # type: ignore[arg-type]
+                    intensity=30.0,
+                    range_m=18.0,
+                    at_night_only=True,
+                )
+            )
 
 
-def _street_props(scene: Scene, spec: WorldSpec, layout: Layout, plaza: np.ndarray,
-                  rng: np.random.Generator, night: bool) -> list[Collider]:
+def _street_props(
+    scene: Scene, spec: WorldSpec, layout: Layout, plaza: np.ndarray, rng: np.random.Generator, night: bool
+) -> list[Collider]:
     cells = layout.cells
     road = cells == ROAD
     side = cells == SIDEWALK
@@ -375,8 +426,19 @@ def _street_props(scene: Scene, spec: WorldSpec, layout: Layout, plaza: np.ndarr
     order = np.argsort(np.hypot(x, z), kind="stable")[:16]
     for i in order:
         head = lamps[i] @ np.array([0.0, 6.1, 1.35, 1.0])
-        scene.lights.append(Light(f"street_lamp_{i}", "spot", tuple(float(v) for v in head[:3]), (0.0, -1.0, 0.0),  # type: ignore[arg-type]
-                                  (1.0, 0.78, 0.5), 60.0, 25.0, 70.0, at_night_only=True))
+        scene.lights.append(
+            Light(
+                f"street_lamp_{i}",
+                "spot",
+                tuple(float(v) for v in head[:3]),  # type: ignore[arg-type]
+                (0.0, -1.0, 0.0),
+                (1.0, 0.78, 0.5),
+                60.0,
+                25.0,
+                70.0,
+                at_night_only=True,
+            )
+        )
     # trees: between lamps along kerbs, in plazas and in vegetation areas
     tree_key = ((r + spacing // 2) // spacing) * 100003 + ((c + spacing // 2) // spacing)
     _, tf = np.unique(tree_key, return_index=True)

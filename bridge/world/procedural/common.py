@@ -87,30 +87,63 @@ def environment_from_spec(spec: WorldSpec) -> Environment:
     )
 
 
-def material(scene: Scene, name: str, color: ArrayLike, roughness: float = 0.8,
-             metallic: float = 0.0, emissive: tuple[float, ...] = (0.0, 0.0, 0.0),
-             night_only: bool = False) -> int:
+def material(
+    scene: Scene,
+    name: str,
+    color: ArrayLike,
+    roughness: float = 0.8,
+    metallic: float = 0.0,
+    emissive: tuple[float, ...] = (0.0, 0.0, 0.0),
+    night_only: bool = False,
+) -> int:
     c = tuple(float(x) for x in np.asarray(color, np.float64).ravel())
     rgba = (c[0], c[1], c[2], c[3] if len(c) > 3 else 1.0)
     emi = (float(emissive[0]), float(emissive[1]), float(emissive[2]))
     return scene.add_material(Material(name, rgba, roughness, metallic, emi, night_only))
 
 
-def add_part(scene: Scene, name: str, label: str, part: Part, material_index: int,
-             instances: np.ndarray | None = None, collider: bool = True) -> Mesh | None:
+def add_part(
+    scene: Scene,
+    name: str,
+    label: str,
+    part: Part,
+    material_index: int,
+    instances: np.ndarray | None = None,
+    collider: bool = True,
+) -> Mesh | None:
     if not len(part.indices) or (instances is not None and not len(instances)):
         return None
     mesh = Mesh(
-        name=name, label=label, positions=part.positions, normals=part.normals, indices=part.indices,
-        material=material_index, uvs=part.uvs, colors=part.colors,
-        instances=None if instances is None else np.ascontiguousarray(instances, np.float32), collider=collider,
+        name=name,
+        label=label,
+        positions=part.positions,
+        normals=part.normals,
+        indices=part.indices,
+        material=material_index,
+        uvs=part.uvs,
+        colors=part.colors,
+        instances=None if instances is None else np.ascontiguousarray(instances, np.float32),
+        collider=collider,
     )
     return scene.add_mesh(mesh)
 
 
 _BOX_TRI = np.array(
-    [[0, 2, 1], [0, 3, 2], [4, 5, 6], [4, 6, 7], [0, 1, 5], [0, 5, 4],
-     [1, 2, 6], [1, 6, 5], [2, 3, 7], [2, 7, 6], [3, 0, 4], [3, 4, 7]], np.int64,
+    [
+        [0, 2, 1],
+        [0, 3, 2],
+        [4, 5, 6],
+        [4, 6, 7],
+        [0, 1, 5],
+        [0, 5, 4],
+        [1, 2, 6],
+        [1, 6, 5],
+        [2, 3, 7],
+        [2, 7, 6],
+        [3, 0, 4],
+        [3, 4, 7],
+    ],
+    np.int64,
 )[:, ::-1]
 
 
@@ -118,8 +151,10 @@ def box_collider(name: str, label: str, centers: ArrayLike, sizes: ArrayLike) ->
     """Closed boxes (8 vertices, 12 triangles each) as one world-space collider."""
     c = np.asarray(centers, np.float32).reshape(-1, 3)
     s = np.asarray(sizes, np.float32).reshape(-1, 3) / 2
-    signs = np.array([[-1, -1, -1], [1, -1, -1], [1, -1, 1], [-1, -1, 1],
-                      [-1, 1, -1], [1, 1, -1], [1, 1, 1], [-1, 1, 1]], np.float32)
+    signs = np.array(
+        [[-1, -1, -1], [1, -1, -1], [1, -1, 1], [-1, -1, 1], [-1, 1, -1], [1, 1, -1], [1, 1, 1], [-1, 1, 1]],
+        np.float32,
+    )
     v = (c[:, None] + signs[None] * s[:, None]).reshape(-1, 3)
     f = ((np.arange(len(c), dtype=np.int64) * 8)[:, None, None] + _BOX_TRI[None]).reshape(-1, 3)
     return Collider(name, label, v.astype(np.float32), f)
@@ -140,7 +175,13 @@ def instance_matrices(positions: np.ndarray, yaw: np.ndarray, scale: np.ndarray)
     return m.astype(np.float32)
 
 
-def pose(name: str, eye: tuple[float, float, float] | np.ndarray, target: tuple[float, float, float] | np.ndarray,
-         kind: str = "bookmark", fov: float = 60.0, description: str = "") -> Bookmark:
+def pose(
+    name: str,
+    eye: tuple[float, float, float] | np.ndarray,
+    target: tuple[float, float, float] | np.ndarray,
+    kind: str = "bookmark",
+    fov: float = 60.0,
+    description: str = "",
+) -> Bookmark:
     assert kind in ("bookmark", "spawn", "shot")
     return Bookmark(name, look_at(eye, target), fov, kind, description)  # type: ignore[arg-type]

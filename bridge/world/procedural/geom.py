@@ -230,10 +230,20 @@ def gable_roofs(
         zero = np.zeros_like(a)
         p = np.stack(
             [
-                np.stack([-a, zero, b], -1), np.stack([a, zero, b], -1), np.stack([a, hh, zero], -1), np.stack([-a, hh, zero], -1),
-                np.stack([a, zero, -b], -1), np.stack([-a, zero, -b], -1), np.stack([-a, hh, zero], -1), np.stack([a, hh, zero], -1),
-                np.stack([-a, zero, -b], -1), np.stack([-a, zero, b], -1), np.stack([-a, hh, zero], -1),
-                np.stack([a, zero, b], -1), np.stack([a, zero, -b], -1), np.stack([a, hh, zero], -1),
+                np.stack([-a, zero, b], -1),
+                np.stack([a, zero, b], -1),
+                np.stack([a, hh, zero], -1),
+                np.stack([-a, hh, zero], -1),
+                np.stack([a, zero, -b], -1),
+                np.stack([-a, zero, -b], -1),
+                np.stack([-a, hh, zero], -1),
+                np.stack([a, hh, zero], -1),
+                np.stack([-a, zero, -b], -1),
+                np.stack([-a, zero, b], -1),
+                np.stack([-a, hh, zero], -1),
+                np.stack([a, zero, b], -1),
+                np.stack([a, zero, -b], -1),
+                np.stack([a, hh, zero], -1),
             ],
             1,
         )

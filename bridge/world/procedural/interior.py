@@ -79,8 +79,12 @@ def _shell(
     add_part(scene, "floor", "floor", floor, material(scene, "floor", hex_to_linear("#4a4440"), 0.6))
     ceil = geom.boxes([[0, h + 0.1, 0]], [[w + 2 * _T, 0.2, d + 2 * _T]], skip_bottom=False)
     add_part(scene, "ceiling", "ceiling", ceil, material(scene, "ceiling", hex_to_linear("#2b2b2b"), 0.9))
-    panes = geom.quads([[w / 2 + _T / 2, (b + t) / 2, c] for c, ww, b, t in windows], [[-1, 0, 0]] * len(windows),
-                       [[0, 0, 1]] * len(windows), [[ww, t - b] for c, ww, b, t in windows])
+    panes = geom.quads(
+        [[w / 2 + _T / 2, (b + t) / 2, c] for c, ww, b, t in windows],
+        [[-1, 0, 0]] * len(windows),
+        [[0, 0, 1]] * len(windows),
+        [[ww, t - b] for c, ww, b, t in windows],
+    )
     add_part(
         scene,
         "window_glass",
@@ -212,8 +216,18 @@ def _studio_kit(scene: Scene, spec: WorldSpec) -> list[list[float]]:
         head = m[i] @ np.array([0.0, 6.1, 1.35, 1.0])
         aim = np.array([0.0, 0.8, z0 + 1.0]) - head[:3]
         aim /= np.linalg.norm(aim)
-        scene.lights.append(Light(f"key_{i}", "spot", tuple(float(v) for v in head[:3]), tuple(float(v) for v in aim),  # type: ignore[arg-type]
-                                  (1.0, 0.93, 0.85), 120.0, 20.0, 40.0))
+        scene.lights.append(
+            Light(
+                f"key_{i}",
+                "spot",
+                tuple(float(v) for v in head[:3]),  # type: ignore[arg-type]
+                tuple(float(v) for v in aim),  # type: ignore[arg-type]
+                (1.0, 0.93, 0.85),
+                120.0,
+                20.0,
+                40.0,
+            )
+        )
     # truss: two chords with diagonal lacing, hung across the room
     xs = np.linspace(-it.width_m * 0.4, it.width_m * 0.4, 33)
     rows = []
@@ -233,8 +247,15 @@ def _studio_kit(scene: Scene, spec: WorldSpec) -> list[list[float]]:
     scene.lights.append(
         Light("practical", "point", (0.0, 2.2, z0 + 0.2), color=(1.0, 0.75, 0.45), intensity=8.0, range_m=8.0)
     )
-    cam = geom.merge([geom.boxes([[-2.5, 0.3, z0 + 7.0], [-2.5, 1.55, z0 + 7.0]], [[1.2, 0.3, 0.8], [0.3, 0.3, 0.5]]),
-                      geom.transform(geom.cylinder(0.08, 1.2, 8), np.array([[1, 0, 0, -2.5], [0, 1, 0, 0.4], [0, 0, 1, z0 + 7.0], [0, 0, 0, 1.0]]))])
+    cam = geom.merge(
+        [
+            geom.boxes([[-2.5, 0.3, z0 + 7.0], [-2.5, 1.55, z0 + 7.0]], [[1.2, 0.3, 0.8], [0.3, 0.3, 0.5]]),
+            geom.transform(
+                geom.cylinder(0.08, 1.2, 8),
+                np.array([[1, 0, 0, -2.5], [0, 1, 0, 0.4], [0, 0, 1, z0 + 7.0], [0, 0, 0, 1.0]]),
+            ),
+        ]
+    )
     add_part(scene, "camera_dolly", "prop", cam, material(scene, "dolly", (0.05, 0.05, 0.05), 0.5, 0.6))
     return [[-2.5, 0.8, z0 + 7.0, 1.2, 1.6, 0.8]]
 

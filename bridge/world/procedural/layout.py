@@ -50,8 +50,9 @@ class Layout:
         ) * self.cell_m - sz / 2
 
 
-def city_layout(size_m: float, block_m: float, street_m: float, rng: np.random.Generator,
-                cell_m: float = 1.0) -> Layout:
+def city_layout(
+    size_m: float, block_m: float, street_m: float, rng: np.random.Generator, cell_m: float = 1.0
+) -> Layout:
     """A street grid with slightly irregular spacing, sidewalks round each block, buildings inside."""
     n = int(round(size_m / cell_m))
     cells = np.full((n, n), BUILDING, np.uint8)

@@ -76,8 +76,13 @@ def prototype(kind: str, seed: int = 0) -> list[tuple[str, str, Part, str]]:
             ("fronds", "tree", geom.merge(fronds), "palm"),
         ]
     if kind == "cactus":
-        arms = [geom.transform(geom.cylinder(0.16, 1.4, 8), np.array([[1, 0, 0, x], [0, 1, 0, y], [0, 0, 1, 0], [0, 0, 0, 1.0]]))
-                for x, y in ((0.5, 1.4), (-0.5, 2.0))]
+        arms = [
+            geom.transform(
+                geom.cylinder(0.16, 1.4, 8),
+                np.array([[1, 0, 0, x], [0, 1, 0, y], [0, 0, 1, 0], [0, 0, 0, 1.0]]),
+            )
+            for x, y in ((0.5, 1.4), (-0.5, 2.0))
+        ]
         stubs = geom.boxes([[0.25, 1.45, 0], [-0.25, 2.05, 0]], [[0.5, 0.25, 0.25], [0.5, 0.25, 0.25]])
         return [
             (
@@ -106,8 +111,13 @@ def prototype(kind: str, seed: int = 0) -> list[tuple[str, str, Part, str]]:
         wheel = geom.transform(
             geom.cylinder(0.34, 0.24, 10), np.array([[1, 0, 0], [0, 0, -1], [0, 1, 0]], np.float64)
         )
-        wheels = geom.merge([geom.transform(wheel, np.array([[1, 0, 0, x], [0, 1, 0, 0.34], [0, 0, 1, z], [0, 0, 0, 1.0]]))
-                             for x in (-1.35, 1.35) for z in (-0.92, 0.68)])
+        wheels = geom.merge(
+            [
+                geom.transform(wheel, np.array([[1, 0, 0, x], [0, 1, 0, 0.34], [0, 0, 1, z], [0, 0, 0, 1.0]]))
+                for x in (-1.35, 1.35)
+                for z in (-0.92, 0.68)
+            ]
+        )
         body = geom.boxes(
             [[0, 0.72, 0], [0, 1.3, 0]], [[4.4, 0.66, 1.8], [2.3, 0.56, 1.6]], skip_bottom=False
         )
@@ -120,9 +130,16 @@ def prototype(kind: str, seed: int = 0) -> list[tuple[str, str, Part, str]]:
     raise ValueError(f"unknown prototype {kind!r}; known: {', '.join(PROTOTYPES)}")
 
 
-def place(scene: Scene, kind: str, matrices: np.ndarray, name: str, seed: int = 0,
-          paint: tuple[float, float, float] | None = None, tint: tuple[float, float, float] | None = None,
-          lamp_emissive: tuple[float, float, float] | None = None) -> list[Collider]:
+def place(
+    scene: Scene,
+    kind: str,
+    matrices: np.ndarray,
+    name: str,
+    seed: int = 0,
+    paint: tuple[float, float, float] | None = None,
+    tint: tuple[float, float, float] | None = None,
+    lamp_emissive: tuple[float, float, float] | None = None,
+) -> list[Collider]:
     """Add one instanced mesh per part of `kind`; returns box colliders for the solid parts."""
     if not len(matrices):
         return []
@@ -141,8 +158,16 @@ def place(scene: Scene, kind: str, matrices: np.ndarray, name: str, seed: int = 
         solid = label not in ("tree", "vegetation", "light") or part_name in ("trunk", "body")
         add_part(scene, f"{name}_{part_name}", label, part, mats[role], instances=matrices, collider=solid)
     # colliders: a box per instance round the solid core (trunks, poles, car bodies, rocks)
-    core = {"broadleaf": (0.5, 5.0), "conifer": (0.5, 3.0), "palm": (0.5, 8.0), "cactus": (0.6, 3.6),
-            "shrub": (0.0, 0.0), "rock": (1.6, 1.1), "lamp": (0.2, 6.5), "car": (4.4, 1.6)}[kind]
+    core = {
+        "broadleaf": (0.5, 5.0),
+        "conifer": (0.5, 3.0),
+        "palm": (0.5, 8.0),
+        "cactus": (0.6, 3.6),
+        "shrub": (0.0, 0.0),
+        "rock": (1.6, 1.1),
+        "lamp": (0.2, 6.5),
+        "car": (4.4, 1.6),
+    }[kind]
     if core[0] == 0.0:
         return []
     scale = np.linalg.norm(matrices[:, :3, 0], axis=1)

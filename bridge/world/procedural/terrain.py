@@ -72,10 +72,21 @@ def _colours(spec: WorldSpec, h: np.ndarray, cell: float, water_y: float) -> np.
     dhdz, dhdx = np.gradient(h, cell)
     slope = np.hypot(dhdx, dhdz)
     rel = (h - h.min()) / max(1e-6, float(np.ptp(h)))
-    lin = {k: hex_to_linear(v) for k, v in {
-        "grass": "#5d7a36", "dry": "#9c8f55", "rock": "#7c7268", "snow": "#eef2f5", "sand": "#d8c08c",
-        "red": "#b4583a", "ochre": "#cf8a4e", "dark": "#6e3b2a", "moss": "#3f5a2c", "tundra": "#8a8a70",
-    }.items()}
+    lin = {
+        k: hex_to_linear(v)
+        for k, v in {
+            "grass": "#5d7a36",
+            "dry": "#9c8f55",
+            "rock": "#7c7268",
+            "snow": "#eef2f5",
+            "sand": "#d8c08c",
+            "red": "#b4583a",
+            "ochre": "#cf8a4e",
+            "dark": "#6e3b2a",
+            "moss": "#3f5a2c",
+            "tundra": "#8a8a70",
+        }.items()
+    }
     if spec.biome == "desert":
         band = 0.5 + 0.5 * np.sin(h * 1.3 + 0.8 * np.sin(h * 0.21))
         c = band[..., None] * lin["red"] + (1 - band[..., None]) * lin["ochre"]
@@ -164,8 +175,11 @@ def build_terrain(
     tint = (1.35, 0.8, 0.6) if spec.biome == "desert" else None
     for k in range(2):
         sel = np.arange(len(x)) % 2 == k
-        m = instance_matrices(np.stack([x[sel], _sample(h, size, x[sel], z[sel]) - 0.25 * s[sel], z[sel]], 1),
-                              rng.uniform(0, 2 * np.pi, int(sel.sum())), s[sel])
+        m = instance_matrices(
+            np.stack([x[sel], _sample(h, size, x[sel], z[sel]) - 0.25 * s[sel], z[sel]], 1),
+            rng.uniform(0, 2 * np.pi, int(sel.sum())),
+            s[sel],
+        )
         colliders += props.place(scene, "rock", m, f"rocks_{k}", seed=spec.seed + k, tint=tint)
     progress(0.7, "rocks")
     count = int(size * size / 90.0 * t.vegetation * _DENSITY[spec.biome])
@@ -198,8 +212,9 @@ def _collider_from(part: geom.Part, name: str, label: str) -> Collider:
     return Collider(name, label, part.positions.astype(np.float32), part.indices.astype(np.int64))
 
 
-def _village(scene: Scene, spec: WorldSpec, h: np.ndarray, slope: np.ndarray, water_y: float,
-             rng: np.random.Generator) -> tuple[np.ndarray, tuple[float, float, float] | None]:
+def _village(
+    scene: Scene, spec: WorldSpec, h: np.ndarray, slope: np.ndarray, water_y: float, rng: np.random.Generator
+) -> tuple[np.ndarray, tuple[float, float, float] | None]:
     """Small houses on gentle ground above the shore and a pier into the sea: (house boxes, pier end)."""
     size = spec.size_m
     x, z = rng.uniform(-size * 0.4, size * 0.4, (2, 2500))
@@ -224,8 +239,20 @@ def _village(scene: Scene, spec: WorldSpec, h: np.ndarray, slope: np.ndarray, wa
     floors = rng.integers(1, 4, len(k))
     top = floors * 3.1
     base_y = gy[k] - 1.0  # sink into the slope so no house floats
-    b = Buildings([(float(x[k][i]), float(z[k][i]), float(w[i]), float(d[i]), float(base_y[i]), float(base_y[i] + 1.0 + top[i]), i)
-                   for i in range(len(k))])
+    b = Buildings(
+        [
+            (
+                float(x[k][i]),
+                float(z[k][i]),
+                float(w[i]),
+                float(d[i]),
+                float(base_y[i]),
+                float(base_y[i] + 1.0 + top[i]),
+                i,
+            )
+            for i in range(len(k))
+        ]
+    )
     base, _ = palette(spec)
     cols = base[rng.integers(0, len(base), len(k))]
     body = geom.boxes(
@@ -260,8 +287,17 @@ def _village(scene: Scene, spec: WorldSpec, h: np.ndarray, slope: np.ndarray, wa
     length = 60.0
     deck = geom.boxes([[px, water_y + 1.2, pz + length / 2]], [[3.0, 0.3, length]], skip_bottom=False)
     piles_z = np.arange(pz, pz + length, 6.0)
-    piles = geom.boxes(np.stack([np.full(len(piles_z) * 2, px) + np.repeat([-1.3, 1.3], len(piles_z)), np.full(len(piles_z) * 2, water_y - 1.0),
-                                 np.tile(piles_z, 2)], 1), np.tile([0.35, 4.5, 0.35], (len(piles_z) * 2, 1)))
+    piles = geom.boxes(
+        np.stack(
+            [
+                np.full(len(piles_z) * 2, px) + np.repeat([-1.3, 1.3], len(piles_z)),
+                np.full(len(piles_z) * 2, water_y - 1.0),
+                np.tile(piles_z, 2),
+            ],
+            1,
+        ),
+        np.tile([0.35, 4.5, 0.35], (len(piles_z) * 2, 1)),
+    )
     add_part(
         scene,
         "pier",
@@ -269,8 +305,13 @@ def _village(scene: Scene, spec: WorldSpec, h: np.ndarray, slope: np.ndarray, wa
         geom.merge([deck, piles]),
         material(scene, "wood", hex_to_linear("#6b4e34"), 0.85),
     )
-    boats = instance_matrices(np.stack([px + np.array([6.0, -7.0, 9.0]), np.full(3, water_y), pz + np.array([20.0, 35.0, 48.0])], 1),
-                              np.array([0.2, 1.4, -0.5]), np.ones(3))
+    boats = instance_matrices(
+        np.stack(
+            [px + np.array([6.0, -7.0, 9.0]), np.full(3, water_y), pz + np.array([20.0, 35.0, 48.0])], 1
+        ),
+        np.array([0.2, 1.4, -0.5]),
+        np.ones(3),
+    )
     hull = geom.merge(
         [
             geom.boxes([[0, 0.3, 0]], [[1.8, 0.8, 5.0]], skip_bottom=False),
@@ -304,8 +345,14 @@ def _open_view(h: np.ndarray, size: float, water_y: float) -> tuple[np.ndarray, 
     return eye, eye + np.array([dx[j] * 100.0, 6.0, dz[j] * 100.0])
 
 
-def _bookmarks(scene: Scene, spec: WorldSpec, h: np.ndarray, water_y: float, houses: np.ndarray,
-               pier: tuple[float, float, float] | None) -> list[Bookmark]:
+def _bookmarks(
+    scene: Scene,
+    spec: WorldSpec,
+    h: np.ndarray,
+    water_y: float,
+    houses: np.ndarray,
+    pier: tuple[float, float, float] | None,
+) -> list[Bookmark]:
     size = spec.size_m
     peak = np.unravel_index(int(np.argmax(h)), h.shape)
     n = h.shape[0]
