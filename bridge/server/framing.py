@@ -118,6 +118,24 @@ def _eye(T: np.ndarray, dx: float) -> np.ndarray:
     return out
 
 
+_FULL_SPHERE = m.Fov(left=-1.57, right=1.57, up=1.57, down=-1.57)
+
+
+def _view_info(v: View, w: int, h: int, projection: str) -> m.ViewInfo:
+    if projection.startswith("equirect"):
+        # 360°: the pose gives the orientation of the image centre; "intrinsics" are pixels per radian
+        # (each eye is half the height in top-bottom stereo), and the FOV is the full-sphere sentinel.
+        eye_h = h / 2 if projection == "equirect_stereo" else h
+        intr = m.Intrinsics(fx=w / (2 * math.pi), fy=eye_h / math.pi, cx=w / 2, cy=eye_h / 2)
+        return m.ViewInfo(T_world_camera=_mat(v.T_world_camera), fov=_FULL_SPHERE, intrinsics=intr)
+    fx, fy, cx, cy = v.fov.intrinsics(w, h)
+    return m.ViewInfo(
+        T_world_camera=_mat(v.T_world_camera),
+        fov=m.Fov(left=v.fov.left, right=v.fov.right, up=v.fov.up, down=v.fov.down),
+        intrinsics=m.Intrinsics(fx=fx, fy=fy, cx=cx, cy=cy),
+    )
+
+
 def _mat(T: np.ndarray) -> tuple[float, ...]:
     return tuple(float(x) for x in np.asarray(T, np.float64).ravel())
 
@@ -147,14 +165,7 @@ def encode_frame(
     for i, rv in enumerate(result.views):
         v = views[min(i, len(views) - 1)]
         h, w = (rv.color if rv.color is not None else rv.depth).shape[:2]  # type: ignore[union-attr]
-        fx, fy, cx, cy = v.fov.intrinsics(w, h)
-        view_infos.append(
-            m.ViewInfo(
-                T_world_camera=_mat(v.T_world_camera),
-                fov=m.Fov(left=v.fov.left, right=v.fov.right, up=v.fov.up, down=v.fov.down),
-                intrinsics=m.Intrinsics(fx=fx, fy=fy, cx=cx, cy=cy),
-            )
-        )
+        view_infos.append(_view_info(v, w, h, job.projection))
         if rv.color is not None and fj.color != "none":
             data = _encode_color(rv.color, fj.color, fj.jpeg_quality, copy)
             parts.append(data)
