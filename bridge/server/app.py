@@ -214,13 +214,7 @@ class Server:
             req = codec.decode_control_request(body)
         except ProtocolError as exc:
             self.stats["errors"] += 1
-            return m.Error(
-                rid=codec.request_id_of(body),
-                code=m.ErrorCode(exc.code),
-                message=exc.message,
-                field=exc.field,
-                hint=exc.hint,
-            )
+            return _error_reply(exc, body)
         user_key = _user_id(frames[1])
         return control.handle(self, frames[0].bytes, req, user_key)
 
@@ -320,13 +314,7 @@ class Server:
             req = codec.decode_frames_request(body)
         except ProtocolError as exc:
             self.stats["errors"] += 1
-            return m.Error(
-                rid=codec.request_id_of(body),
-                code=m.ErrorCode(exc.code),
-                message=exc.message,
-                field=exc.field,
-                hint=exc.hint,
-            )
+            return _error_reply(exc, body)
         if isinstance(req, m.Attach):
             session = self.by_token.get(req.session)
             if session is None:
@@ -489,6 +477,17 @@ class Server:
     def _publish(self, delta: m.StateDelta) -> None:
         if getattr(self, "pub", None) is not None and not self._stopping:
             _send_now(self.pub, [codec.STATE_TOPIC, codec.encode(delta)])
+
+
+def _error_reply(exc: ProtocolError, body: memoryview) -> m.Error:
+    """The typed reply to an undecodable request, matched to its rid when one can be read."""
+    return m.Error(
+        rid=codec.request_id_of(body),
+        code=m.ErrorCode(exc.code),
+        message=exc.message,
+        field=exc.field,
+        hint=exc.hint,
+    )
 
 
 def _send_now(sock: zmq.asyncio.Socket, parts: list[Any], copy: bool = True) -> BaseException | None:

@@ -19,12 +19,12 @@ from bridge.server.session import Session, Stream
 if TYPE_CHECKING:
     from bridge.server.app import Server
 
-__all__ = ["check_pose", "handle"]
+__all__ = ["check_pose", "error", "handle"]
 
 DIRECTOR_ONLY = (m.SetParams, m.Generate)
 
 
-def _err(rid: int, code: m.ErrorCode, message: str, field: str | None = None, hint: str = "") -> m.Error:
+def error(rid: int, code: m.ErrorCode, message: str, field: str | None = None, hint: str = "") -> m.Error:
     return m.Error(rid=rid, code=code, message=message, field=field, hint=hint)
 
 
@@ -41,7 +41,7 @@ def handle(server: Server, ident: bytes, req: Any, user_key: str) -> Any:
         )
     session = server.sessions.get(ident)
     if session is None:
-        return _err(
+        return error(
             req.rid,
             m.ErrorCode.UNAUTHORIZED,
             "no session: send Hello first",
@@ -49,7 +49,7 @@ def handle(server: Server, ident: bytes, req: Any, user_key: str) -> Any:
         )
     session.touch()
     if isinstance(req, DIRECTOR_ONLY) and session.role != "director":
-        return _err(
+        return error(
             req.rid,
             m.ErrorCode.FORBIDDEN,
             f"{m.tag_of(type(req))} needs the director role; this session is a {session.role}",
@@ -64,7 +64,7 @@ def handle(server: Server, ident: bytes, req: Any, user_key: str) -> Any:
         case m.CloseStream(rid=rid, stream=sid):
             st = session.streams.get(sid)
             if st is None:
-                return _err(
+                return error(
                     rid, m.ErrorCode.NOT_FOUND, f"stream {sid} is not open in this session", "$.stream"
                 )
             server.close_stream(st, "closed by client", notify=False)
@@ -79,33 +79,33 @@ def handle(server: Server, ident: bytes, req: Any, user_key: str) -> Any:
             return server.scenes.chunk(req)
         case m.Generate():
             if not (req.prompt or req.spec or req.spec_toml):
-                return _err(
+                return error(
                     req.rid,
                     m.ErrorCode.BAD_REQUEST,
                     "Generate needs `prompt`, `spec` or `spec_toml`",
                     "$.prompt",
                 )
             return server.scenes.generate(req, session.name, server.state_changed)
-    return _err(req.rid, m.ErrorCode.UNSUPPORTED, f"{type(req).__name__} is not handled by this server")
+    return error(req.rid, m.ErrorCode.UNSUPPORTED, f"{type(req).__name__} is not handled by this server")
 
 
 def _hello(server: Server, ident: bytes, req: m.Hello, user_key: str) -> Any:
     try:
         warning = check_compatible(m.PROTOCOL_VERSION, req.protocol)
     except ProtocolError as exc:
-        return _err(req.rid, m.ErrorCode(exc.code), exc.message, exc.field, exc.hint)
+        return error(req.rid, m.ErrorCode(exc.code), exc.message, exc.field, exc.hint)
     warnings = [warning] if warning else []
     role, name = req.role, req.client
     if server.keys is not None:
         key_role = server.keys.role_of(user_key)
         if key_role is None:  # ZAP already refuses unknown keys; this guards a misconfiguration
-            return _err(req.rid, m.ErrorCode.UNAUTHORIZED, "this connection has no known key")
+            return error(req.rid, m.ErrorCode.UNAUTHORIZED, "this connection has no known key")
         if key_role != req.role:
             warnings.append(f"asked for role {req.role!r}; this key grants {key_role!r}")
         role = key_role
         name = server.keys.name_of(user_key) or name
     if len(server.sessions) >= server.limits.max_sessions and ident not in server.sessions:
-        return _err(
+        return error(
             req.rid,
             m.ErrorCode.UNAVAILABLE,
             f"the server is full ({server.limits.max_sessions} sessions)",
@@ -138,14 +138,14 @@ def _hello(server: Server, ident: bytes, req: m.Hello, user_key: str) -> Any:
 def _check_size(server: Server, rid: int, w: int | None, h: int | None) -> m.Error | None:
     lim = server.limits
     if w is not None and w > lim.max_width:
-        return _err(
+        return error(
             rid,
             m.ErrorCode.TOO_LARGE,
             f"`width` {w} exceeds the server's limit of {lim.max_width}",
             "$.width",
         )
     if h is not None and h > lim.max_height:
-        return _err(
+        return error(
             rid,
             m.ErrorCode.TOO_LARGE,
             f"`height` {h} exceeds the server's limit of {lim.max_height}",
@@ -156,7 +156,7 @@ def _check_size(server: Server, rid: int, w: int | None, h: int | None) -> m.Err
 
 def _check_fov(rid: int, cam: m.Fov | m.Intrinsics | None, field: str) -> m.Error | None:
     if isinstance(cam, m.Fov) and not (cam.left < cam.right and cam.down < cam.up):
-        return _err(
+        return error(
             rid,
             m.ErrorCode.BAD_REQUEST,
             "`fov` must have left < right and down < up (radians, OpenXR convention)",
@@ -168,7 +168,7 @@ def _check_fov(rid: int, cam: m.Fov | m.Intrinsics | None, field: str) -> m.Erro
 
 def _open_stream(server: Server, session: Session, req: m.OpenStream) -> Any:
     if len(session.streams) >= server.limits.max_streams:
-        return _err(
+        return error(
             req.rid,
             m.ErrorCode.RATE_LIMITED,
             f"this session already has {len(session.streams)} streams open",
@@ -178,7 +178,7 @@ def _open_stream(server: Server, session: Session, req: m.OpenStream) -> Any:
     if err is not None:
         return err
     if req.far <= req.near:
-        return _err(
+        return error(
             req.rid,
             m.ErrorCode.BAD_REQUEST,
             f"`far` ({req.far}) must be greater than `near` ({req.near})",
@@ -191,10 +191,10 @@ def _open_stream(server: Server, session: Session, req: m.OpenStream) -> Any:
 def _check_pose_matrix(rid: int, mat: tuple[float, ...], field: str) -> m.Error | None:
     a = np.asarray(mat, np.float64).reshape(4, 4)
     if not np.all(np.isfinite(a)):
-        return _err(rid, m.ErrorCode.BAD_REQUEST, f"`{field[2:]}` has a NaN or infinite entry", field)
+        return error(rid, m.ErrorCode.BAD_REQUEST, f"`{field[2:]}` has a NaN or infinite entry", field)
     r = a[:3, :3]
     if not np.allclose(a[3], (0, 0, 0, 1), atol=1e-6) or not np.allclose(r @ r.T, np.eye(3), atol=1e-3):
-        return _err(
+        return error(
             rid,
             m.ErrorCode.BAD_REQUEST,
             f"`{field[2:]}` must be a rigid transform (orthonormal rotation, last row 0 0 0 1)",
@@ -202,7 +202,7 @@ def _check_pose_matrix(rid: int, mat: tuple[float, ...], field: str) -> m.Error 
             "16 floats, row-major; see docs/protocol.md#poses",
         )
     if float(np.abs(a[:3, 3]).max()) > 1e7:
-        return _err(rid, m.ErrorCode.BAD_REQUEST, f"`{field[2:]}` translation is beyond 10,000 km", field)
+        return error(rid, m.ErrorCode.BAD_REQUEST, f"`{field[2:]}` translation is beyond 10,000 km", field)
     return None
 
 
@@ -223,7 +223,7 @@ def check_pose(server: Server, st: Stream, req: m.PoseRequest) -> m.Error | None
     near = req.near or st.spec.near
     far = req.far or st.spec.far
     if err is None and far <= near:
-        err = _err(
+        err = error(
             rid, m.ErrorCode.BAD_REQUEST, f"`far` ({far}) must be greater than `near` ({near})", "$.far"
         )
     return err
@@ -237,7 +237,7 @@ def _value_path(key: str) -> str:
 
 def _set_params(server: Server, session: Session, req: m.SetParams) -> Any:
     if req.base_seq is not None and req.base_seq != server.state.seq:
-        return _err(
+        return error(
             req.rid,
             m.ErrorCode.CONFLICT,
             f"state is at seq {server.state.seq}, not {req.base_seq}",
@@ -246,9 +246,9 @@ def _set_params(server: Server, session: Session, req: m.SetParams) -> Any:
         )
     for k, v in req.values.items():
         if k.startswith("presence."):
-            return _err(req.rid, m.ErrorCode.FORBIDDEN, f"`{k}` is managed by the server", _value_path(k))
+            return error(req.rid, m.ErrorCode.FORBIDDEN, f"`{k}` is managed by the server", _value_path(k))
         if isinstance(v, float) and not math.isfinite(v):
-            return _err(req.rid, m.ErrorCode.BAD_REQUEST, f"`{k}` must be finite, got {v}", _value_path(k))
+            return error(req.rid, m.ErrorCode.BAD_REQUEST, f"`{k}` must be finite, got {v}", _value_path(k))
     delta = server.state.update(req.values, author=session.name)
     server.state_changed()
     return m.Ok(rid=req.rid, detail=str(delta.seq))

@@ -16,6 +16,7 @@ from typing import Any
 
 from bridge.errors import ConfigError, VPBridgeError
 from bridge.protocol import messages as m
+from bridge.server.control import error
 from bridge.server.state import StateStore
 from bridge.world.scene import Scene
 
@@ -30,10 +31,6 @@ class _Export:
     glb: bytes
     sha256: str
     manifest: str
-
-
-def _err(rid: int, code: m.ErrorCode, message: str, field: str | None = None, hint: str = "") -> m.Error:
-    return m.Error(rid=rid, code=code, message=message, field=field, hint=hint)
 
 
 class SceneService:
@@ -70,7 +67,7 @@ class SceneService:
 
     async def info(self, req: m.GetScene) -> Any:
         if self.scene is None:
-            return _err(
+            return error(
                 req.rid,
                 m.ErrorCode.NOT_FOUND,
                 "this server has no scene (it serves the test pattern)",
@@ -79,7 +76,7 @@ class SceneService:
         try:
             ex = await self._exported()
         except VPBridgeError as exc:
-            return _err(req.rid, m.ErrorCode.INTERNAL, f"exporting the scene failed: {exc}")
+            return error(req.rid, m.ErrorCode.INTERNAL, f"exporting the scene failed: {exc}")
         chunks = (len(ex.glb) + req.chunk_bytes - 1) // req.chunk_bytes
         return m.SceneInfo(
             rid=req.rid,
@@ -94,9 +91,9 @@ class SceneService:
 
     async def chunk(self, req: m.GetSceneChunk) -> Any:
         if self.scene is None:
-            return _err(req.rid, m.ErrorCode.NOT_FOUND, "this server has no scene")
+            return error(req.rid, m.ErrorCode.NOT_FOUND, "this server has no scene")
         if req.scene_version != self.scene.version:
-            return _err(
+            return error(
                 req.rid,
                 m.ErrorCode.CONFLICT,
                 f"the scene is now version {self.scene.version}, not {req.scene_version}",
@@ -106,7 +103,7 @@ class SceneService:
         ex = await self._exported()
         start = req.index * req.chunk_bytes
         if start >= len(ex.glb):
-            return _err(
+            return error(
                 req.rid,
                 m.ErrorCode.NOT_FOUND,
                 f"chunk {req.index} is past the end ({len(ex.glb)} bytes)",
