@@ -9,6 +9,7 @@ from __future__ import annotations
 from bridge.errors import (
     ConfigError,
     MissingExtraError,
+    PlanningError,
     ProtocolError,
     RemoteError,
     SceneError,
@@ -41,6 +42,7 @@ __all__ = [
     "look_at",
     "ConfigError",
     "MissingExtraError",
+    "PlanningError",
     "ProtocolError",
     "RemoteError",
     "SceneError",

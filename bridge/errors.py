@@ -8,6 +8,7 @@ VPBridgeError
 ├── TransportError         sockets: cannot bind/connect, peer gone
 │   └── Timeout            no answer in time
 ├── SceneError             a scene, spec or asset cannot be built, loaded or exported
+├── PlanningError          no camera path keeps the clearance (or the walk rules)
 └── MissingExtraError      an optional dependency is missing (names the extra to install)
 """
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 __all__ = [
     "ConfigError",
     "MissingExtraError",
+    "PlanningError",
     "ProtocolError",
     "RemoteError",
     "SceneError",
@@ -78,6 +80,10 @@ class Timeout(TransportError, TimeoutError):
 
 class SceneError(VPBridgeError):
     """A scene, spec or asset could not be built, loaded or exported."""
+
+
+class PlanningError(VPBridgeError):
+    """No path keeps the clearance (or the walk rules) between the endpoints."""
 
 
 class MissingExtraError(VPBridgeError, ImportError):
