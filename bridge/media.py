@@ -23,8 +23,10 @@ def depth_to_rgb(depth: np.ndarray, near: float | None = None, far: float | None
         return np.zeros((*d.shape, 3), np.uint8)
     lo = near if near is not None else float(d[finite].min())
     hi = far if far is not None else float(d[finite].max())
-    t = (np.log(np.clip(d, lo, hi)) - np.log(lo)) / max(1e-6, np.log(hi) - np.log(lo))
-    v = np.where(finite, 1.0 - t, 0.0)
+    lo = max(lo, 1e-3)
+    safe = np.where(finite, np.clip(d, lo, max(hi, lo * 1.001)), lo)
+    t = (np.log(safe) - np.log(lo)) / max(1e-6, np.log(max(hi, lo * 1.001)) - np.log(lo))
+    v = np.where(finite, np.clip(1.0 - t, 0.0, 1.0), 0.0)
     rgb = np.stack([v**0.8, v**1.2, v**2.0], axis=-1)
     return (rgb * 255).astype(np.uint8)
 

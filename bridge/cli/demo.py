@@ -14,12 +14,14 @@ from PIL import Image
 
 from bridge.cli._common import ProgressBar, parse_size, subparser
 from bridge.client_sync import Client, Stream
+from bridge.errors import VPBridgeError
 from bridge.media import ClipWriter, contact_sheet, depth_to_rgb
 from bridge.motion.keyframes import keyframe_path
 from bridge.protocol import Fov
 from bridge.protocol.frames import Frame
 from bridge.server import ServerConfig, ServerThread
 from bridge.server.sources import load_scene, source_factory
+from bridge.world.scene import Scene, look_at
 
 STAGES = ("queue", "render", "encode", "send", "transport", "total")
 
@@ -45,18 +47,49 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.set_defaults(func=run)
 
 
-def _camera_path(scene, n: int) -> list[np.ndarray]:  # type: ignore[no-untyped-def]
-    keys = [b.T_world_camera for b in scene.bookmarks if b.kind in ("spawn", "shot", "bookmark")]
+def _camera_path(scene: Scene, n: int) -> tuple[list[np.ndarray], str]:
+    """`n` poses through the scene's spawn point and shots along collision-aware planned transitions
+    (cinematic preset); a keyframe spline or an orbit when the scene has no route or too few shots."""
+    keys = [b for b in scene.bookmarks if b.kind == "spawn"] + [
+        b for b in scene.bookmarks if b.kind == "shot"
+    ]
     if len(keys) >= 2:
-        return keyframe_path(keys[:6], n)
-    from bridge.world.scene import look_at
+        try:
+            from bridge.motion import CameraPath, Planner
 
+            planner = Planner(scene, clearance=0.25)
+            paths: list[CameraPath] = []
+            names, here = [keys[0].name], keys[0]
+            for nxt in keys[1:]:
+                if len(paths) == 3:
+                    break
+                try:
+                    paths.append(planner.plan(here.T_world_camera, nxt.T_world_camera, preset="cinematic"))
+                except VPBridgeError:
+                    continue  # a shot the planner cannot reach (e.g. inside the clearance) is skipped
+                names.append(nxt.name)
+                here = nxt
+            if not paths:
+                raise VPBridgeError("no shot is reachable from the spawn point")
+            total = sum(p.duration for p in paths)
+            poses = []
+            for t in np.linspace(0.0, total, n):
+                for p in paths:
+                    if t <= p.duration or p is paths[-1]:
+                        poses.append(p.sample(min(t, p.duration))[0])
+                        break
+                    t -= p.duration
+            return poses, f"planned transitions (cinematic preset) through {', '.join(names)}"
+        except VPBridgeError as exc:
+            print(f"planner: {exc}; using a keyframe path")
+        return keyframe_path([b.T_world_camera for b in keys[:6]], n), "keyframe path through the shots"
     lo, hi = scene.bounds()
     c, r = (lo + hi) / 2, max(float(np.linalg.norm(hi - lo)) / 2, 1.0)
-    return [
+    orbit = [
         look_at((c[0] + r * math.sin(a), c[1] + r * 0.3, c[2] + r * math.cos(a)), c)
         for a in np.linspace(0, 2 * math.pi, n, endpoint=False)
     ]
+    return orbit, "orbit around the scene"
 
 
 def run(args: argparse.Namespace) -> int:
@@ -75,7 +108,8 @@ def run(args: argparse.Namespace) -> int:
 
         (out / "scene.glb").write_bytes(export_glb(scene))
         (out / "manifest.json").write_text(json.dumps(manifest(scene), indent=2))
-    poses = _camera_path(scene, args.frames)
+    poses, route = _camera_path(scene, args.frames)
+    print(f"camera: {route}")
     w, h = args.size
     ty = math.tan(math.radians(60.0) / 2)
     tx = ty * w / h

@@ -46,7 +46,7 @@ class SceneService:
         self._export: asyncio.Future[_Export] | None = None
         self._jobs = itertools.count(1)
         if scene is not None:
-            state.update({"scene.name": scene.name}, scene_version=scene.version)
+            state.update(scene_params(scene), scene_version=scene.version)
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
@@ -156,11 +156,22 @@ class SceneService:
         self.scene = scene
         self._switch_source(scene)
         self.state.update(
-            {"scene.name": scene.name, f"{key}.progress": 1.0, f"{key}.stage": "done"},
+            {**scene_params(scene), f"{key}.progress": 1.0, f"{key}.stage": "done"},
             author=author,
             scene_version=scene.version,
         )
         on_switched()
+
+
+def scene_params(scene: Scene) -> dict[str, m.ParamValue]:
+    """Live parameters a scene starts with: its own time of day, fog and exposure (a night set stays night)."""
+    env = scene.environment
+    return {
+        "scene.name": scene.name,
+        "time_of_day": float(env.time_of_day_h),
+        "fog_density": float(env.fog_density),
+        "exposure_ev": float(env.exposure_ev),
+    }
 
 
 def _export(scene: Scene) -> _Export:
