@@ -22,7 +22,7 @@ def _run(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
 @pytest.mark.parametrize("command", COMMANDS)
 def test_every_command_has_help_with_an_example(command: str, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_:
-        main([command, "--help"])
+        main([command.replace("_", "-"), "--help"])
     assert exit_.value.code == 0
     assert "Example:" in capsys.readouterr().out
 

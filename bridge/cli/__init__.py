@@ -23,6 +23,7 @@ COMMANDS = (
     "scenes",
     "generate",
     "render",
+    "render_path",
     "plan",
 )
 

@@ -16,8 +16,6 @@ from bridge.errors import ConfigError
 
 __all__ = ["register", "run"]
 
-MESH_SUFFIXES = {".glb", ".gltf", ".obj", ".ply", ".stl", ".pcd", ".xyz"}
-
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = subparsers.add_parser(
@@ -74,21 +72,6 @@ def _hours(text: str) -> float:
     return int(m.group(1)) + int(m.group(2)) / 60.0
 
 
-def load_scene(arg: str):  # type: ignore[no-untyped-def]
-    """A scene from a shipped spec name, a spec file or a mesh/scan file."""
-    import bridge.world as world
-
-    p = Path(arg)
-    if p.suffix.lower() in MESH_SUFFIXES:
-        if not p.exists():
-            raise ConfigError(f"SCENE file {p} does not exist")
-        return world.import_file(p)
-    if p.suffix.lower() == ".toml" or arg in world.shipped_specs():
-        return world.build_scene(world.load_spec(arg))
-    names = ", ".join(sorted(world.shipped_specs()))
-    raise ConfigError(f"SCENE must be a shipped scene ({names}), a .toml spec or a mesh file; got {arg!r}")
-
-
 def run(args: argparse.Namespace) -> int:
     from PIL import Image
 
@@ -108,6 +91,8 @@ def run(args: argparse.Namespace) -> int:
         params["time_of_day"] = _hours(args.time_of_day)
     if args.exposure is not None:
         params["exposure_ev"] = args.exposure
+    from bridge.server.sources import load_scene
+
     scene = load_scene(args.scene)
     T = look_at(eye, target)
     job = RenderJob(
