@@ -1,7 +1,8 @@
 """Studio benchmark: history commits per second with synchronous=FULL (what ships) and NORMAL (for
 reference), against a bare SQLite insert with FULL in the same run (the fsync floor); transaction,
 undo, log and checkout costs; frame-cache hit cost against a miss that renders the 1280×720 test
-pattern. Prints a table and writes JSON (default bench/results/studio.json).
+pattern; edit-to-broadcast latency (SetParams until every one of 1 or 16 subscribers has the
+StateDelta) against a bare pyzmq PUB/SUB hop of the same bytes. Prints a table and writes JSON (default bench/results/studio.json).
 
     .venv/bin/python bench/studio.py [--quick] [--dir /path/on/the/disk/to/test] [--out FILE]
 """
@@ -161,6 +162,81 @@ def cache_rows(n: int) -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
+def _sub(ctx: Any, endpoint: str) -> Any:
+    import zmq
+
+    from bridge.protocol import codec
+
+    sock = ctx.socket(zmq.SUB)
+    sock.setsockopt(zmq.LINGER, 0)
+    sock.setsockopt(zmq.SUBSCRIBE, codec.STATE_TOPIC)
+    sock.connect(endpoint)
+    return sock
+
+
+def _wait_all(subs: list[Any], want_seq: int | None, decode: Callable[[bytes], Any]) -> None:
+    """Receive on every subscriber until each has the delta (`want_seq`; None = any message)."""
+    for sub in subs:
+        while True:
+            if not sub.poll(5000):
+                raise TimeoutError("no state delta within 5 s")
+            msg = decode(sub.recv_multipart()[1])
+            if want_seq is None or getattr(msg, "seq", -1) >= want_seq:
+                break
+
+
+def broadcast_rows(tmp: Path, n: int) -> list[dict[str, Any]]:
+    """Edit-to-broadcast: a director's SetParams (validated, committed with FULL, published) until every
+    subscriber holds the StateDelta, against a bare PUB→SUB hop of the same delta bytes (same run)."""
+    import zmq
+
+    from bridge.protocol import codec
+    from bridge.protocol import messages as m
+    from bridge.server import ServerConfig, ServerThread
+
+    rows: list[dict[str, Any]] = []
+    cfg = ServerConfig(port=0, history_path=tmp / "broadcast.sqlite")
+    ctx: Any = zmq.Context()
+    with ServerThread(cfg) as srv:
+        ctl = ctx.socket(zmq.DEALER)
+        ctl.setsockopt(zmq.LINGER, 0)
+        ctl.connect(srv.endpoints["control"])
+        ctl.send(codec.encode(m.Hello(rid=1, protocol=m.PROTOCOL_VERSION, role="director")))
+        assert isinstance(codec.decode_control_reply(ctl.recv()), m.Welcome)
+        for n_subs in (1, 16):
+            subs = [_sub(ctx, srv.endpoints["state"]) for _ in range(n_subs)]
+            raw_pub = ctx.socket(zmq.PUB)
+            raw_pub.setsockopt(zmq.LINGER, 0)
+            port = raw_pub.bind_to_random_port("tcp://127.0.0.1")
+            raw_subs = [_sub(ctx, f"tcp://127.0.0.1:{port}") for _ in range(n_subs)]
+            time.sleep(0.3)  # slow joiners
+            edit, raw = [], []
+            payload = b""
+            for i in range(n):
+                req = m.SetParams(rid=i + 2, values={"exposure_ev": (i % 100) / 10 - 5.0 + 0.01})
+                t0 = time.perf_counter()
+                ctl.send(codec.encode(req))
+                ok = codec.decode_control_reply(ctl.recv())
+                assert isinstance(ok, m.Ok), ok
+                _wait_all(subs, int(ok.detail), codec.decode_state)
+                edit.append(time.perf_counter() - t0)
+                payload = codec.encode(m.StateDelta(seq=i, values=req.values, author="bench"))
+                t0 = time.perf_counter()
+                raw_pub.send_multipart([codec.STATE_TOPIC, payload])
+                _wait_all(raw_subs, None, lambda b: b)
+                raw.append(time.perf_counter() - t0)
+            e, r = statistics.median(edit) * 1e6, statistics.median(raw) * 1e6
+            rows.append({"subscribers": n_subs, "edit_to_broadcast_us": round(e, 1),
+                         "p99_us": round(sorted(edit)[int(0.99 * (n - 1))] * 1e6, 1),
+                         "raw_pubsub_us": round(r, 1), "ratio_to_raw": round(e / r, 2),
+                         "delta_bytes": len(payload)})  # fmt: skip
+            for sock in (*subs, *raw_subs, raw_pub):
+                sock.close(linger=0)
+        ctl.close(linger=0)
+    ctx.term()
+    return rows
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="fewer commits and frames")
@@ -174,6 +250,7 @@ def main() -> None:
         tmp = Path(d)
         commits = commit_rows(tmp, n, rounds)
         ops = op_rows(tmp, 2000)
+        broadcast = broadcast_rows(tmp, 100 if args.quick else 400)
     cache = cache_rows(frames)
 
     print(f"history commits ({n} per round, median of {rounds} interleaved rounds; floor = bare sqlite)")
@@ -189,11 +266,24 @@ def main() -> None:
             print(f"  {r['case']:<44} {r['us']:>9.1f} us  ({r['ratio_to_miss']} of a miss)")
         else:
             print(f"  {r['case']:<44} {r['bytes']} bytes x {r['entries']}")
+    print("edit-to-broadcast (SetParams -> StateDelta at every subscriber, FULL commit; median)")
+    for r in broadcast:
+        print(f"  {r['subscribers']:>2} subscriber(s)  {r['edit_to_broadcast_us']:>8.1f} us  p99 {r['p99_us']:.1f} us  "
+              f"raw PUB/SUB {r['raw_pubsub_us']:.1f} us  x{r['ratio_to_raw']}")  # fmt: skip
     args.out.parent.mkdir(parents=True, exist_ok=True)
     machine = {"python": platform.python_version(), "sqlite": sqlite3.sqlite_version,
                "machine": platform.machine(), "system": platform.system()}  # fmt: skip
     args.out.write_text(
-        json.dumps({"machine": machine, "commits": commits, "operations": ops, "cache": cache}, indent=2)
+        json.dumps(
+            {
+                "machine": machine,
+                "commits": commits,
+                "operations": ops,
+                "cache": cache,
+                "broadcast": broadcast,
+            },
+            indent=2,
+        )
         + "\n"
     )
     print(f"wrote {args.out}")

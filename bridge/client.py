@@ -171,6 +171,8 @@ class AsyncClient:
         self.state_seq = -1
         self.scene_version = 0
         self.resnapshots = 0
+        self.version = 0
+        """The history version of this client's last studio request (0 before one)."""
         self.on_state: list[Callable[[m.StateDelta | m.StateSnapshot], None]] = []
         self._rids = itertools.count(1)
         self._pending: dict[int, asyncio.Future[Any]] = {}
@@ -315,10 +317,96 @@ class AsyncClient:
         snap: m.StateSnapshot = await self.request(m.GetState(rid=0))
         return snap
 
-    async def set_params(self, values: dict[str, m.ParamValue], *, base_seq: int | None = None) -> int:
-        """Change live parameters (director role). Returns the new state seq; CONFLICT if base_seq is stale."""
-        ok = await self.request(m.SetParams(rid=0, values=values, base_seq=base_seq))
+    async def set_params(
+        self,
+        values: dict[str, m.ParamValue],
+        *,
+        base_seq: int | None = None,
+        base_version: int | None = None,
+        message: str = "",
+    ) -> int:
+        """Change live parameters (director role); the change is one history version, on disk when
+        this returns (its id is in `self.version`). Returns the new state seq. CONFLICT when
+        `base_seq` is not the state's seq or `base_version` is not HEAD (the message names HEAD)."""
+        ok = await self._studio(
+            m.SetParams(rid=0, values=values, base_seq=base_seq, base_version=base_version, message=message)
+        )
         return int(ok.detail)
+
+    async def commit(
+        self, values: dict[str, m.ParamValue], *, base_version: int | None = None, message: str = ""
+    ) -> int:
+        """`set_params` that returns the history version committed (durable on return)."""
+        await self.set_params(values, base_version=base_version, message=message)
+        return self.version
+
+    async def _studio(self, req: Any) -> m.Ok:
+        ok: m.Ok = await self.request(req)
+        if ok.version:
+            self.version = ok.version
+        return ok
+
+    async def begin_edit(self) -> None:
+        """Open a live-edit transaction (a slider drag): updates render live, `end_edit` commits once."""
+        await self._studio(m.Edit(rid=0, action="begin"))
+
+    async def update_edit(self, values: dict[str, m.ParamValue]) -> int:
+        """Apply `values` live inside the open transaction (validated, rendered, not yet in history).
+        Returns the new state seq."""
+        ok = await self._studio(m.Edit(rid=0, action="update", values=values))
+        return int(ok.detail)
+
+    async def end_edit(self, message: str = "") -> int:
+        """Commit the transaction's net change as one version; returns its id (HEAD's if no change)."""
+        return (await self._studio(m.Edit(rid=0, action="end", message=message))).version
+
+    async def abort_edit(self) -> None:
+        """Drop the transaction; the values it touched return to HEAD's."""
+        await self._studio(m.Edit(rid=0, action="abort"))
+
+    async def undo(self) -> int:
+        """Revert the latest change on HEAD (a new version, returned); CONFLICT when none is left."""
+        return (await self._studio(m.Undo(rid=0))).version
+
+    async def redo(self) -> int:
+        """Re-apply what the latest undo reverted (a new version, returned)."""
+        return (await self._studio(m.Redo(rid=0))).version
+
+    async def branch(self, name: str, start: str | int = "") -> int:
+        """Create branch `name` at `start` (branch or version; default HEAD). Returns its version."""
+        return (await self._studio(m.Branch(rid=0, name=name, start=str(start)))).version
+
+    async def checkout(self, ref: str | int) -> int:
+        """Move HEAD to a branch (or a version id: detached) and apply its values live."""
+        return (await self._studio(m.Checkout(rid=0, ref=str(ref)))).version
+
+    async def history(self, limit: int = 50, ref: str | int = "") -> m.HistoryLog:
+        """The log from `ref` (default HEAD), newest first, with HEAD, its branch and every branch."""
+        log_: m.HistoryLog = await self.request(m.GetHistory(rid=0, ref=str(ref), limit=limit))
+        return log_
+
+    async def diff(self, a: str | int, b: str | int) -> dict[str, tuple[m.ParamValue, m.ParamValue]]:
+        """Parameters that differ between two refs: name → (value in a, value in b)."""
+        d: m.HistoryDiff = await self.request(m.Diff(rid=0, a=str(a), b=str(b)))
+        return {k: (d.before.get(k), d.after.get(k)) for k in d.before.keys() | d.after.keys()}
+
+    async def save_preset(self, name: str, values: dict[str, m.ParamValue] | None = None) -> None:
+        """Store `values` (default: every value at HEAD) as preset `name`."""
+        await self._studio(m.SavePreset(rid=0, name=name, values=values or {}))
+
+    async def apply_preset(self, name: str) -> int:
+        """Commit preset `name` on HEAD; returns the version."""
+        return (await self._studio(m.ApplyPreset(rid=0, name=name))).version
+
+    async def presets(self) -> dict[str, dict[str, m.ParamValue]]:
+        reply: m.Presets = await self.request(m.ListPresets(rid=0))
+        return reply.presets
+
+    async def param_schema(self) -> list[dict[str, Any]]:
+        """The parameter schema as records (name, type, unit, min, max, choices, default, ...)."""
+        reply: m.ParamSchema = await self.request(m.GetSchema(rid=0))
+        records: list[dict[str, Any]] = json.loads(reply.schema_json)
+        return records
 
     async def get_scene(self, *, chunk_bytes: int = 1 << 20) -> tuple[bytes, dict[str, Any]]:
         """The current scene as (GLB bytes, manifest). Chunks are pulled a few at a time and checked by hash."""

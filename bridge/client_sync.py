@@ -136,8 +136,69 @@ class Client:
     def get_state(self) -> m.StateSnapshot:
         return self._run(self.inner.get_state())
 
-    def set_params(self, values: dict[str, m.ParamValue], *, base_seq: int | None = None) -> int:
-        return self._run(self.inner.set_params(values, base_seq=base_seq))
+    def set_params(
+        self,
+        values: dict[str, m.ParamValue],
+        *,
+        base_seq: int | None = None,
+        base_version: int | None = None,
+        message: str = "",
+    ) -> int:
+        return self._run(
+            self.inner.set_params(values, base_seq=base_seq, base_version=base_version, message=message)
+        )
+
+    @property
+    def version(self) -> int:
+        """The history version of this client's last studio request."""
+        return self.inner.version
+
+    def commit(
+        self, values: dict[str, m.ParamValue], *, base_version: int | None = None, message: str = ""
+    ) -> int:
+        return self._run(self.inner.commit(values, base_version=base_version, message=message))
+
+    def begin_edit(self) -> None:
+        self._run(self.inner.begin_edit())
+
+    def update_edit(self, values: dict[str, m.ParamValue]) -> int:
+        return self._run(self.inner.update_edit(values))
+
+    def end_edit(self, message: str = "") -> int:
+        return self._run(self.inner.end_edit(message))
+
+    def abort_edit(self) -> None:
+        self._run(self.inner.abort_edit())
+
+    def undo(self) -> int:
+        return self._run(self.inner.undo())
+
+    def redo(self) -> int:
+        return self._run(self.inner.redo())
+
+    def branch(self, name: str, start: str | int = "") -> int:
+        return self._run(self.inner.branch(name, start))
+
+    def checkout(self, ref: str | int) -> int:
+        return self._run(self.inner.checkout(ref))
+
+    def history(self, limit: int = 50, ref: str | int = "") -> m.HistoryLog:
+        return self._run(self.inner.history(limit, ref))
+
+    def diff(self, a: str | int, b: str | int) -> dict[str, tuple[m.ParamValue, m.ParamValue]]:
+        return self._run(self.inner.diff(a, b))
+
+    def save_preset(self, name: str, values: dict[str, m.ParamValue] | None = None) -> None:
+        self._run(self.inner.save_preset(name, values))
+
+    def apply_preset(self, name: str) -> int:
+        return self._run(self.inner.apply_preset(name))
+
+    def presets(self) -> dict[str, dict[str, m.ParamValue]]:
+        return self._run(self.inner.presets())
+
+    def param_schema(self) -> list[dict[str, Any]]:
+        return self._run(self.inner.param_schema())
 
     def get_scene(self, *, chunk_bytes: int = 1 << 20) -> tuple[bytes, dict[str, Any]]:
         return self._run(self.inner.get_scene(chunk_bytes=chunk_bytes), self.timeout * 4)

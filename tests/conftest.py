@@ -14,6 +14,13 @@ import pytest
 from bridge.server import ServerConfig, ServerThread
 
 
+@pytest.fixture(autouse=True)
+def _private_data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Servers started by a test (in-process or `vpbridge serve` subprocesses) keep their history in
+    a directory of their own, never in ~/.local/share."""
+    monkeypatch.setenv("VPBRIDGE_DATA", str(tmp_path_factory.mktemp("data")))
+
+
 @pytest.fixture
 def server_factory() -> Iterator[Callable[..., ServerThread]]:
     """Start servers with `ServerConfig` overrides (port defaults to 0); all are stopped at teardown."""

@@ -25,6 +25,8 @@ COMMANDS = (
     "render",
     "render_path",
     "plan",
+    "params",
+    "history",
 )
 
 

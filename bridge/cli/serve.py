@@ -55,6 +55,15 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument(
         "--insecure", action="store_true", help="allow binding a non-loopback address without keys"
     )
+    p.add_argument(
+        "--history",
+        metavar="PATH",
+        help="parameter history (SQLite): default $VPBRIDGE_DATA/history.sqlite or "
+        "~/.local/share/vpbridge/history.sqlite; 'none' = a throwaway one",
+    )
+    p.add_argument(
+        "--cache-mb", type=int, default=256, metavar="MB", help="frame cache budget in MiB (0 = off)"
+    )
     p.add_argument("-v", "--verbose", action="store_true", help="log every session and stream event")
     p.set_defaults(func=run)
 
@@ -72,7 +81,10 @@ def run(args: argparse.Namespace) -> int:
         transport=transport,
         keys_file=args.keys,
         allow_insecure_remote=args.insecure,
+        cache_bytes=max(0, args.cache_mb) << 20,
     )
+    if args.history:
+        cfg.history_path = args.history if args.history == "none" else Path(args.history)
     cfg.validate()
     scene = None
     if args.source == "scene":

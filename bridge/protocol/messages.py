@@ -18,15 +18,21 @@ from msgspec import Meta, Struct
 __all__ = [
     "ALL_MESSAGES",
     "PROTOCOL_VERSION",
+    "ApplyPreset",
     "Attach",
+    "Branch",
     "Bye",
     "CameraModel",
+    "CameraReport",
+    "Checkout",
     "CloseStream",
     "ColorEncoding",
     "ControlReply",
     "ControlRequest",
     "Credit",
     "DepthEncoding",
+    "Diff",
+    "Edit",
     "Endpoints",
     "Error",
     "ErrorCode",
@@ -36,28 +42,37 @@ __all__ = [
     "FramesEvent",
     "FramesRequest",
     "Generate",
+    "GetHistory",
     "GetScene",
     "GetSceneChunk",
+    "GetSchema",
     "GetState",
     "Hello",
+    "HistoryDiff",
+    "HistoryLog",
     "IdsEncoding",
     "Intrinsics",
     "Limits",
+    "ListPresets",
     "Mat4",
     "Metres",
     "Name",
     "Nanoseconds",
     "Ok",
     "OpenStream",
+    "ParamSchema",
     "ParamValue",
     "PartInfo",
     "Ping",
     "Pixels",
     "Pong",
     "PoseRequest",
+    "Presets",
     "Projection",
+    "Redo",
     "RequestId",
     "Role",
+    "SavePreset",
     "SceneChunk",
     "SceneInfo",
     "ServerBye",
@@ -71,6 +86,8 @@ __all__ = [
     "StreamId",
     "StreamOpened",
     "Text",
+    "Undo",
+    "VersionInfo",
     "ViewInfo",
     "Welcome",
     "tag_of",
@@ -228,6 +245,9 @@ class Ok(_Msg, kw_only=True, frozen=True):
 
     rid: RequestId
     detail: Text = ""
+    version: int = 0
+    """For studio requests (SetParams, Edit end, Undo, Redo, Checkout, ApplyPreset): the history
+    version HEAD is at afterwards, durable on disk. 0 for other requests."""
 
 
 class Ping(_Msg, kw_only=True, frozen=True):
@@ -310,6 +330,171 @@ class SetParams(_Msg, kw_only=True, frozen=True):
     values: Annotated[dict[Name, ParamValue], Meta(max_length=256)]
     base_seq: int | None = None
     """When set, the change is refused with CONFLICT unless the state is still at this seq."""
+    base_version: int | None = None
+    """When set, the change is refused with CONFLICT (naming the current version) unless the history's
+    HEAD is still this version (optimistic concurrency between directors)."""
+    message: Text = ""
+    """The history message of the version this change commits."""
+
+
+class CameraReport(_Msg, kw_only=True, frozen=True):
+    """An engine's live camera with its lens (any role). Answered by `Ok`; the server publishes it in
+    the shared state as `camera.<session8>` = 16 pose floats + the five lens values (21 floats)."""
+
+    rid: RequestId
+    T_world_camera: Mat4
+    """Pose of the engine's camera in the world, OpenGL convention, −Z forward, Y up, metres."""
+    focal_length_mm: Annotated[float, Meta(gt=0.0, le=1.0e4)] = 35.0
+    aperture_f: Annotated[float, Meta(gt=0.0, le=1.0e3)] = 2.8
+    """The f-number (f/2.8 is 2.8)."""
+    focus_distance_m: Metres = 10.0
+    sensor_width_mm: Annotated[float, Meta(gt=0.0, le=1.0e3)] = 36.0
+    sensor_height_mm: Annotated[float, Meta(gt=0.0, le=1.0e3)] = 24.0
+    t_ns: Nanoseconds = 0
+    """When the engine sampled the camera, in the engine's clock."""
+
+
+# -- control plane: studio (history, transactions, presets) ------------------------------------
+
+
+class Edit(_Msg, kw_only=True, frozen=True):
+    """A live-edit transaction (directors only): `begin`, any number of `update`s (each validated,
+    applied and rendered live, none written to history), then `end` (one version with the net change,
+    `Ok.version`) or `abort` (the touched values return to HEAD's). Answered by `Ok`."""
+
+    rid: RequestId
+    action: Literal["begin", "update", "end", "abort"]
+    values: Annotated[dict[Name, ParamValue], Meta(max_length=256)] = {}
+    """The values of an `update`; ignored by the other actions."""
+    message: Text = ""
+    """The history message of the version `end` commits."""
+
+
+class Undo(_Msg, kw_only=True, frozen=True):
+    """Revert the latest change on HEAD not yet undone, as a new version (directors only). `Ok.version`;
+    CONFLICT when there is nothing to undo."""
+
+    rid: RequestId
+
+
+class Redo(_Msg, kw_only=True, frozen=True):
+    """Re-apply what the latest undo reverted, as a new version (directors only). `Ok.version`;
+    CONFLICT when there is nothing to redo."""
+
+    rid: RequestId
+
+
+class Branch(_Msg, kw_only=True, frozen=True):
+    """Create branch `name` at `start` (a branch or version id; empty = HEAD) without moving HEAD
+    (directors only). Answered by `Ok` with the version it points at in `version`."""
+
+    rid: RequestId
+    name: Name
+    start: Name = ""
+
+
+class Checkout(_Msg, kw_only=True, frozen=True):
+    """Move HEAD to a branch, or to a version id (detached), and apply its values live (directors
+    only). Answered by `Ok` with the version in `version`."""
+
+    rid: RequestId
+    ref: Name
+
+
+class GetHistory(_Msg, kw_only=True, frozen=True):
+    """The log: versions from `ref` (empty = HEAD) back along first parents, newest first. Any role.
+    Answered by `HistoryLog`."""
+
+    rid: RequestId
+    ref: Name = ""
+    limit: Annotated[int, Meta(ge=1, le=10_000)] = 50
+
+
+class VersionInfo(_Part, kw_only=True, frozen=True):
+    """One committed version, as the log shows it."""
+
+    id: int
+    parents: list[int] = []
+    author: Name = ""
+    time_ns: Nanoseconds = 0
+    """Wall-clock time of the commit (ns since the Unix epoch)."""
+    message: Text = ""
+    kind: Name = "commit"
+    """init | commit | transaction | undo | redo | preset."""
+    branch: Name = ""
+    """The branch it was committed on; empty when HEAD was detached."""
+    changes: dict[str, ParamValue] = {}
+    """The values that differ from its first parent."""
+
+
+class HistoryLog(_Msg, kw_only=True, frozen=True):
+    rid: RequestId
+    head: int
+    """The version HEAD is at."""
+    branch: Name = ""
+    """The branch HEAD is on; empty when detached."""
+    branches: dict[str, int] = {}
+    """Every branch and the version it points at."""
+    versions: list[VersionInfo] = []
+
+
+class Diff(_Msg, kw_only=True, frozen=True):
+    """Which parameters differ between two refs (branch names or version ids). Any role. Answered by
+    `HistoryDiff`."""
+
+    rid: RequestId
+    a: Name
+    b: Name
+
+
+class HistoryDiff(_Msg, kw_only=True, frozen=True):
+    rid: RequestId
+    a: int
+    """The version `a` resolved to."""
+    b: int
+    before: dict[str, ParamValue] = {}
+    """Each differing parameter's value in `a`."""
+    after: dict[str, ParamValue] = {}
+    """The same parameters' values in `b`."""
+
+
+class SavePreset(_Msg, kw_only=True, frozen=True):
+    """Store `values` (empty = every value at HEAD) as preset `name` (directors only). Answered by `Ok`."""
+
+    rid: RequestId
+    name: Name
+    values: Annotated[dict[Name, ParamValue], Meta(max_length=256)] = {}
+
+
+class ApplyPreset(_Msg, kw_only=True, frozen=True):
+    """Commit preset `name`'s values on HEAD as one version (directors only). `Ok.version`."""
+
+    rid: RequestId
+    name: Name
+
+
+class ListPresets(_Msg, kw_only=True, frozen=True):
+    """Every preset. Any role. Answered by `Presets`."""
+
+    rid: RequestId
+
+
+class Presets(_Msg, kw_only=True, frozen=True):
+    rid: RequestId
+    presets: dict[str, dict[str, ParamValue]] = {}
+
+
+class GetSchema(_Msg, kw_only=True, frozen=True):
+    """The typed schema of the live parameters (for sliders). Any role. Answered by `ParamSchema`."""
+
+    rid: RequestId
+
+
+class ParamSchema(_Msg, kw_only=True, frozen=True):
+    rid: RequestId
+    schema_json: str
+    """JSON list of records: name, type, unit, min, max, choices, nullable, default, description
+    (`bridge.studio.schema_records()`)."""
 
 
 # -- control plane: the scene ------------------------------------------------------------------
@@ -494,9 +679,44 @@ class ServerBye(_Msg, kw_only=True, frozen=True):
 # -- unions, one per direction and plane --------------------------------------------------------
 
 ControlRequest = (
-    Hello | Ping | Bye | OpenStream | CloseStream | GetState | SetParams | GetScene | GetSceneChunk | Generate
+    Hello
+    | Ping
+    | Bye
+    | OpenStream
+    | CloseStream
+    | GetState
+    | SetParams
+    | GetScene
+    | GetSceneChunk
+    | Generate
+    | CameraReport
+    | Edit
+    | Undo
+    | Redo
+    | Branch
+    | Checkout
+    | GetHistory
+    | Diff
+    | SavePreset
+    | ApplyPreset
+    | ListPresets
+    | GetSchema
 )
-ControlReply = Welcome | Error | Ok | Pong | StreamOpened | StateSnapshot | ServerBye | SceneInfo | SceneChunk
+ControlReply = (
+    Welcome
+    | Error
+    | Ok
+    | Pong
+    | StreamOpened
+    | StateSnapshot
+    | ServerBye
+    | SceneInfo
+    | SceneChunk
+    | HistoryLog
+    | HistoryDiff
+    | Presets
+    | ParamSchema
+)
 FramesRequest = Attach | Credit | PoseRequest
 FramesEvent = Ok | Error | StreamClosed | ServerBye
 StateMessage = StateDelta | StateHeartbeat | ServerBye
@@ -520,6 +740,22 @@ ALL_MESSAGES: tuple[type[Any], ...] = (
     GetSceneChunk,
     SceneChunk,
     Generate,
+    CameraReport,
+    Edit,
+    Undo,
+    Redo,
+    Branch,
+    Checkout,
+    GetHistory,
+    HistoryLog,
+    Diff,
+    HistoryDiff,
+    SavePreset,
+    ApplyPreset,
+    ListPresets,
+    Presets,
+    GetSchema,
+    ParamSchema,
     StateDelta,
     StateHeartbeat,
     Attach,

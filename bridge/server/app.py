@@ -25,7 +25,9 @@ from bridge.server.config import ServerConfig
 from bridge.server.scenes import SceneService
 from bridge.server.session import Session, Stream
 from bridge.server.state import StateStore
+from bridge.server.studio import StudioService
 from bridge.server.worker import RenderWorker
+from bridge.studio import PARAMS, FrameKey, frame_key_for_job, nbytes_of
 from bridge.transport.security import KeysFile, ZapHandler, load_keys_file
 from bridge.transport.sockets import Heartbeat, SocketOptions, bind, configure
 from bridge.world.scene import Scene
@@ -62,8 +64,18 @@ class Server:
         self.streams: dict[int, Stream] = {}
         self.state = StateStore(self._publish)
         self.scenes = SceneService(self.state, scene, self._switch_source)
+        # A fresh history starts from the scene's own parameters; a restored one wins over them.
+        self.studio = StudioService(self, {k: v for k, v in self.state.values.items() if k in PARAMS})
+        self.studio.sync_from_head()
         self.endpoints: dict[str, str] = {}
-        self.stats = {"frames": 0, "dropped_hwm": 0, "errors": 0, "sessions_dropped": 0, "replaced": 0}
+        self.stats = {
+            "frames": 0,
+            "dropped_hwm": 0,
+            "errors": 0,
+            "sessions_dropped": 0,
+            "replaced": 0,
+            "cache_hits": 0,
+        }
         self._next_stream = 1
         self._in_flight = 0
         self._rr: list[int] = []
@@ -150,6 +162,7 @@ class Server:
         self._close_sockets()
         self.scenes.close()
         await asyncio.to_thread(self.worker.stop)
+        self.studio.close()
         self._closed.set()
 
     def _close_sockets(self) -> None:
@@ -249,7 +262,11 @@ class Server:
             self.by_frames_id.pop(session.frames_id, None)
         self.stats["sessions_dropped"] += 1
         if not self._stopping:
-            self.state.update({}, removed=(f"presence.{session.token[:8]}",), author=session.name)
+            gone = [f"presence.{session.token[:8]}", f"camera.{session.token[:8]}"]
+            removed = tuple(k for k in gone if k in self.state.values)
+            self.state.update({}, removed=removed, author=session.name)
+            if self.studio.history.in_transaction(session.token):  # a drag left open: back to HEAD
+                self.studio.publish(self.studio.history.abort(session.token), session.name)
         log.info("session %s (%s) closed: %s", session.name, session.role, why)
 
     def open_stream(self, session: Session, spec: framing.StreamSpec) -> Stream:
@@ -398,18 +415,39 @@ class Server:
         req, t_received = st.pending, st.t_pending
         assert req is not None
         st.pending, st.credits, st.last_pose = None, st.credits - 1, req
-        st.in_render += 1
         st.seq += 1
         seq = st.seq
         fj = framing.build_job(st.spec, req, self.state.render_params(), t_received)
         fj.stream = st.id
+        key = self._cache_key(fj)
+        cached = self.studio.cache.get(key) if key is not None else None
+        if cached is not None:  # same scene, parameters, pose and size: send the stored frame again
+            self.stats["cache_hits"] += 1
+            self._send_result(st, framing.restamp(cached[0], fj, seq), cached[1])
+            return
+        st.in_render += 1
+        cache = self.studio.cache
 
         def render(source: FrameSource) -> tuple[m.FrameHeader, list[Any]]:
-            return framing.encode_frame(fj, source.render(fj.job), seq, seq)
+            header, parts = framing.encode_frame(fj, source.render(fj.job), seq, seq)
+            if key is not None:
+                cache.put(key, (header, parts), nbytes_of(parts))
+            return header, parts
 
         self._in_flight += 1
         fut = self.worker.submit(render)
         fut.add_done_callback(lambda f: self._deliver(st, f))
+
+    def _cache_key(self, fj: framing.FrameJob) -> FrameKey | None:
+        if self.studio.cache.max_bytes == 0:
+            return None
+        return frame_key_for_job(
+            fj.job,
+            scene_version=self.state.scene_version,
+            params_hash=self.studio.render_hash(),
+            encodings=(fj.color, fj.depth, fj.ids),
+            extra=(fj.jpeg_quality,),
+        )
 
     def _deliver(self, st: Stream, fut: asyncio.Future[Any]) -> None:
         """A render job finished (on the loop): send its frame, then fill the freed pipeline slot."""
@@ -433,9 +471,13 @@ class Server:
                 ),
             )
             return
+        header, parts = fut.result()
+        self._send_result(st, header, parts)
+
+    def _send_result(self, st: Stream, header: m.FrameHeader, parts: list[Any]) -> None:
+        session = st.session
         if st.id not in self.streams or session.frames_id is None:
             return  # closed while rendering
-        header, parts = fut.result()
         msg = [session.frames_id, codec.FRAME_TOPIC, framing.header_bytes_with_send_time(header), *parts]
         exc = _send_now(self.frames, msg, copy=False)
         if exc is None:

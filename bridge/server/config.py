@@ -12,6 +12,12 @@ from bridge.transport.sockets import endpoint_for
 __all__ = ["Limits", "ServerConfig"]
 
 
+def _default_history() -> Path:
+    from bridge.server.studio import default_history_path
+
+    return default_history_path()
+
+
 @dataclass(frozen=True)
 class Limits:
     max_message_bytes: int = 1 << 20
@@ -44,6 +50,11 @@ class ServerConfig:
     """Bind a non-loopback address without CURVE keys (the traffic is unencrypted and unauthenticated)."""
     limits: Limits = field(default_factory=Limits)
     name: str = "vpbridge"
+    history_path: Path | str | None = field(default_factory=lambda: _default_history())
+    """The parameter history (SQLite, WAL). Default `$VPBRIDGE_DATA/history.sqlite` or
+    ~/.local/share/vpbridge/history.sqlite; "none" (or None): a throwaway history in a temp dir."""
+    cache_bytes: int = 256 << 20
+    """Budget of the frame cache (encoded frames by scene version, parameters, pose, size); 0 = off."""
 
     def endpoints(self) -> dict[str, str]:
         if self.transport == "tcp":
@@ -58,6 +69,10 @@ class ServerConfig:
         }
 
     def validate(self) -> None:
+        if self.cache_bytes < 0:
+            raise ConfigError(
+                f"`cache_bytes` must be ≥ 0 (0 disables the frame cache), got {self.cache_bytes}"
+            )
         if self.transport not in ("tcp", "ipc", "inproc"):
             raise ConfigError(f"`transport` must be tcp, ipc or inproc, got {self.transport!r}")
         if self.transport == "tcp" and not 0 <= self.port <= 65533:

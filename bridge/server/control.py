@@ -3,7 +3,6 @@ beyond what the schema's types and bounds already enforce."""
 
 from __future__ import annotations
 
-import math
 import time
 from typing import TYPE_CHECKING, Any, cast
 
@@ -21,7 +20,18 @@ if TYPE_CHECKING:
 
 __all__ = ["check_pose", "error", "handle"]
 
-DIRECTOR_ONLY = (m.SetParams, m.Generate)
+DIRECTOR_ONLY = (
+    m.SetParams,
+    m.Generate,
+    m.Edit,
+    m.Undo,
+    m.Redo,
+    m.Branch,
+    m.Checkout,
+    m.SavePreset,
+    m.ApplyPreset,
+)
+STUDIO = (*DIRECTOR_ONLY[2:], m.GetHistory, m.Diff, m.ListPresets, m.GetSchema)
 
 
 def error(rid: int, code: m.ErrorCode, message: str, field: str | None = None, hint: str = "") -> m.Error:
@@ -72,11 +82,13 @@ def handle(server: Server, ident: bytes, req: Any, user_key: str) -> Any:
         case m.GetState(rid=rid):
             return server.state.snapshot(rid)
         case m.SetParams():
-            return _set_params(server, session, req)
+            return server.studio.handle(session, req)
         case m.GetScene():
             return server.scenes.info(req)
         case m.GetSceneChunk():
             return server.scenes.chunk(req)
+        case m.CameraReport():
+            return _camera_report(server, session, req)
         case m.Generate():
             if not (req.prompt or req.spec or req.spec_toml):
                 return error(
@@ -86,6 +98,8 @@ def handle(server: Server, ident: bytes, req: Any, user_key: str) -> Any:
                     "$.prompt",
                 )
             return server.scenes.generate(req, session.name, server.state_changed)
+    if isinstance(req, STUDIO):
+        return server.studio.handle(session, req)
     return error(req.rid, m.ErrorCode.UNSUPPORTED, f"{type(req).__name__} is not handled by this server")
 
 
@@ -229,26 +243,23 @@ def check_pose(server: Server, st: Stream, req: m.PoseRequest) -> m.Error | None
     return err
 
 
-def _value_path(key: str) -> str:
-    """`$.values.KEY`, or msgspec's `$.values[...]` when that would overflow `Error.field` (128 chars)."""
-    path = f"$.values.{key}"
-    return path if len(path) <= 128 else "$.values[...]"
+def camera_key(session: Session) -> str:
+    """The state key under which a session's reported camera is published."""
+    return f"camera.{session.token[:8]}"
 
 
-def _set_params(server: Server, session: Session, req: m.SetParams) -> Any:
-    if req.base_seq is not None and req.base_seq != server.state.seq:
-        return error(
-            req.rid,
-            m.ErrorCode.CONFLICT,
-            f"state is at seq {server.state.seq}, not {req.base_seq}",
-            "$.base_seq",
-            "fetch the current state (GetState) and re-apply your change",
-        )
-    for k, v in req.values.items():
-        if k.startswith("presence."):
-            return error(req.rid, m.ErrorCode.FORBIDDEN, f"`{k}` is managed by the server", _value_path(k))
-        if isinstance(v, float) and not math.isfinite(v):
-            return error(req.rid, m.ErrorCode.BAD_REQUEST, f"`{k}` must be finite, got {v}", _value_path(k))
-    delta = server.state.update(req.values, author=session.name)
-    server.state_changed()
+def _camera_report(server: Server, session: Session, req: m.CameraReport) -> Any:
+    """Publish an engine's camera + lens in the shared state (no re-render: it is presence, not a look)."""
+    err = _check_pose_matrix(req.rid, req.T_world_camera, "$.T_world_camera")
+    if err is not None:
+        return err
+    lens = (
+        req.focal_length_mm,
+        req.aperture_f,
+        req.focus_distance_m,
+        req.sensor_width_mm,
+        req.sensor_height_mm,
+    )
+    value = [float(x) for x in (*req.T_world_camera, *lens)]
+    delta = server.state.update({camera_key(session): value}, author=session.name)
     return m.Ok(rid=req.rid, detail=str(delta.seq))

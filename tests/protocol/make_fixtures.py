@@ -96,6 +96,22 @@ MINIMAL: list[Any] = [
     m.GetSceneChunk(rid=11, scene_version=1, index=0),
     m.SceneChunk(rid=11, scene_version=1, index=0, data=b"glTF"),
     m.Generate(rid=12),
+    m.CameraReport(rid=13, T_world_camera=EYE),
+    m.Edit(rid=14, action="begin"),
+    m.Undo(rid=15),
+    m.Redo(rid=16),
+    m.Branch(rid=17, name="noir"),
+    m.Checkout(rid=18, ref="noir"),
+    m.GetHistory(rid=19),
+    m.HistoryLog(rid=19, head=1),
+    m.Diff(rid=20, a="main", b="noir"),
+    m.HistoryDiff(rid=20, a=1, b=2),
+    m.SavePreset(rid=21, name="dusk"),
+    m.ApplyPreset(rid=22, name="dusk"),
+    m.ListPresets(rid=23),
+    m.Presets(rid=23),
+    m.GetSchema(rid=24),
+    m.ParamSchema(rid=24, schema_json="[]"),
 ]
 
 FULL: list[Any] = [
@@ -209,9 +225,55 @@ FULL: list[Any] = [
     m.GetSceneChunk(rid=11, scene_version=2, index=1, chunk_bytes=65536),
     m.SceneChunk(rid=11, scene_version=2, index=1, data=bytes(range(256)) * 4),
     m.Generate(rid=12, prompt="foggy harbour at dawn", spec="coast", spec_toml='name = "x"\n', seed=7),
+    m.CameraReport(
+        rid=13,
+        T_world_camera=POSE,
+        focal_length_mm=50.0,
+        aperture_f=1.4,
+        focus_distance_m=3.5,
+        sensor_width_mm=23.76,
+        sensor_height_mm=13.365,
+        t_ns=123_456,
+    ),
+    m.Edit(rid=14, action="update", values={"exposure_ev": -0.5}, message="exposure drag"),
+    m.Undo(rid=15),
+    m.Redo(rid=16),
+    m.Branch(rid=17, name="vibrant", start="3"),
+    m.Checkout(rid=18, ref="vibrant"),
+    m.GetHistory(rid=19, ref="noir", limit=10),
+    m.HistoryLog(
+        rid=19,
+        head=3,
+        branch="noir",
+        branches={"main": 2, "noir": 3},
+        versions=[
+            m.VersionInfo(
+                id=3,
+                parents=[2],
+                author="ann",
+                time_ns=1_700_000_000_000_000_000,
+                message="noir grade",
+                kind="transaction",
+                branch="noir",
+                changes={"look": "noir", "exposure_ev": -0.5},
+            )
+        ],
+    ),
+    m.Diff(rid=20, a="main", b="noir"),
+    m.HistoryDiff(rid=20, a=2, b=3, before={"look": "neutral"}, after={"look": "noir"}),
+    m.SavePreset(rid=21, name="dusk", values={"time_of_day": 19.5, "look": "vibrant"}),
+    m.ApplyPreset(rid=22, name="dusk"),
+    m.ListPresets(rid=23),
+    m.Presets(rid=23, presets={"dusk": {"time_of_day": 19.5, "look": "vibrant"}}),
+    m.GetSchema(rid=24),
+    m.ParamSchema(rid=24, schema_json='[{"name": "exposure_ev", "type": "float"}]'),
 ]
 
 VARIANTS: dict[str, Any] = {
+    "ok.studio_version": m.Ok(rid=2, detail="42", version=7),
+    "set_params.base_version": m.SetParams(
+        rid=8, values={"look": "noir"}, base_version=6, message="noir grade"
+    ),
     "open_stream.intrinsics": m.OpenStream(rid=10, width=640, height=480, fov=INTR),
     "pose_request.numpy_like_pose": m.PoseRequest(stream=2, pose_id=5, T_world_camera=POSE, t_pose_ns=1),
     "error.unsupported_version": m.Error(
