@@ -24,8 +24,15 @@ pytest: setup
 
 test: setup lint typecheck pytest
 
+# Every benchmark prints a table and writes JSON under bench/results/ or out/ (figures as ratios to
+# same-run baselines; see docs/performance.md). BENCH_ARGS=--quick for a smoke run where supported.
 bench: setup
-	$(PY) bench/stream.py
+	$(PY) bench/stream.py $(BENCH_ARGS)
+	$(PY) bench/render.py
+	$(PY) bench/world.py $(BENCH_ARGS)
+	$(PY) bench/motion.py
+	$(PY) bench/studio.py $(BENCH_ARGS)
+	$(PY) bench/clients.py
 
 clean:
 	rm -rf out build .pytest_cache .mypy_cache .ruff_cache
