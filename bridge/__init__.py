@@ -19,7 +19,6 @@ from bridge.errors import (
     VPBridgeError,
 )
 from bridge.protocol.messages import PROTOCOL_VERSION
-from bridge.world.scene import look_at
 
 __version__ = "0.1.0"
 
@@ -27,7 +26,28 @@ __version__ = "0.1.0"
 from bridge.client import AsyncClient, AsyncStream
 from bridge.client_sync import Client, Stream
 from bridge.protocol.frames import Frame
-from bridge.server import Server, ServerConfig, ServerThread
+
+_LAZY = {
+    "Server": "bridge.server",
+    "ServerConfig": "bridge.server",
+    "ServerThread": "bridge.server",
+    "look_at": "bridge.world.scene",
+}
+
+
+def __getattr__(name: str) -> object:
+    """The server (and through it the renderer and GL) and the world layer load only when asked for, so a
+    client-only program (an engine add-on, a CLI probe) imports the protocol, transport and client alone."""
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'bridge' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "PROTOCOL_VERSION",

@@ -16,7 +16,8 @@ PACKAGES = [bridge, bridge.protocol]
 def public_names(module: types.ModuleType) -> set[str]:
     """Names a user reaches as `module.X`: not private, not submodules, not `from __future__` features."""
     skip = {"annotations"}
-    return {
+    lazy = set(getattr(module, "_LAZY", {}))  # loaded on first access (module __getattr__), still public
+    return lazy | {
         name
         for name, value in vars(module).items()
         if not name.startswith("_") and not isinstance(value, types.ModuleType) and name not in skip
@@ -44,6 +45,22 @@ def test_every_message_class_is_exported_from_bridge_protocol() -> None:
     for cls in messages.ALL_MESSAGES:
         assert cls.__name__ in bridge.protocol.__all__
         assert getattr(bridge.protocol, cls.__name__) is cls
+
+
+def test_client_import_does_not_load_the_server_renderer_or_world() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, bridge.client_sync\n"
+        "heavy = [m for m in ('moderngl', 'bridge.server', 'bridge.world', 'trimesh', 'open3d', 'torch')"
+        " if m in sys.modules]\n"
+        "print(','.join(heavy))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert out == "", f"a client-only import loaded {out}"
 
 
 def test_bridge_version_is_exported() -> None:

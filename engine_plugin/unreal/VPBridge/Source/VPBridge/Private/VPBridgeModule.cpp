@@ -1,0 +1,5 @@
+#include "VPBridgeModule.h"
+
+DEFINE_LOG_CATEGORY(LogVPBridge);
+
+IMPLEMENT_MODULE(FVPBridgeModule, VPBridge)
