@@ -17,7 +17,7 @@ import resource
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -54,7 +54,7 @@ def fps(render: Callable[[np.ndarray], object], path: list[np.ndarray]) -> float
 
 
 def interleaved(
-    systems: dict[str, Callable[[np.ndarray], object]], path: list[np.ndarray]
+    systems: Mapping[str, Callable[[np.ndarray], object]], path: list[np.ndarray]
 ) -> dict[str, float]:
     """Frames/s from the median frame time, the systems taking turns frame by frame so that a noisy
     shared machine slows them all alike."""
@@ -119,19 +119,20 @@ def main() -> None:
     ap.add_argument("--frames", type=int, default=8)
     ap.add_argument("--out", type=Path, default=Path("out/bench_render.json"))
     ap.add_argument("--no-pyrender", action="store_true")
+    ap.add_argument("--day-hour", type=float, default=14.0, help="time of day of the day case (hours)")
     ap.add_argument("--pyrender-only", metavar="WxH", help=argparse.SUPPRESS)
     args = ap.parse_args()
     scene = default_scene()
     if args.pyrender_only:
         w, h = (int(x) for x in args.pyrender_only.split("x"))
-        pr = pyrender_renderer(scene, w, h)
-        print(json.dumps(fps(pr, poses(scene, args.frames)) if pr else None))
+        pyr = pyrender_renderer(scene, w, h)
+        print(json.dumps(fps(pyr, poses(scene, args.frames)) if pyr else None))
         return
     ctx = create_context()
     full = SceneRenderer(scene, ctx=ctx)
     bare = SceneRenderer(scene, ctx=ctx, bare=True)
     path = poses(scene, args.frames)
-    day = {"time_of_day": 11.0}
+    day = {"time_of_day": args.day_hour}
     rows: list[dict[str, object]] = []
     for w, h in ((1280, 720), (1920, 1080)):
         row: dict[str, object] = {"size": f"{w}x{h}"}
@@ -194,6 +195,7 @@ def main() -> None:
         "renderer": ctx.info["GL_RENDERER"],
         "triangles": scene.triangle_count,
         "frames": args.frames,
+        "day_hour": args.day_hour,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({"meta": meta, "rows": rows, "modes": modes, "memory": mem}, indent=1))

@@ -72,7 +72,8 @@ def shadow_matrix(
 ) -> tuple[np.ndarray, float]:
     """Light clip-from-world matrix covering `corners` (what the cameras see) and every caster in the
     scene bounds between them and the sun; the texel size in metres (for the normal-offset bias).
-    The window is snapped to whole texels so shadows do not shimmer as the camera moves."""
+    The window is quantised (size and whole-texel position) so shadows do not shimmer as the camera
+    moves and the same map serves many nearby poses."""
     f = -np.asarray(sun_dir, float)
     up = np.array([0.0, 1.0, 0.0]) if abs(f[1]) < 0.99 else np.array([0.0, 0.0, 1.0])
     r = np.cross(f, up)
@@ -91,13 +92,20 @@ def shadow_matrix(
         ]
     )
     bz = (box @ light_from_world[:3, :3].T)[:, 2]
-    # A stable square window: its size depends only on the frustum's extent, its origin on whole texels.
-    extent = float(max(hi[0] - lo[0], hi[1] - lo[1])) * 1.02 + 1e-3
+    # A window that stays put while the camera moves a little, so the map can be reused: its size
+    # rounded up to a quarter octave, its centre snapped to a grid of `grid_px` whole texels, with a
+    # margin of one grid step each side so the snapped window still holds the whole frustum.
+    fit = float(max(hi[0] - lo[0], hi[1] - lo[1])) * 1.02 + 1e-3
+    grid_px = max(1, size_px // 16)
+    step = 2.0 ** (math.ceil(math.log2(fit) * 4.0) / 4.0)
+    extent = step * size_px / (size_px - 2 * grid_px)
     texel = extent / size_px
-    cx = math.floor((lo[0] + hi[0]) / 2.0 / texel) * texel
-    cy = math.floor((lo[1] + hi[1]) / 2.0 / texel) * texel
-    z_near = -float(max(bz.max(), hi[2])) - 1.0
-    z_far = -float(min(bz.min(), lo[2])) + 1.0
+    grid = grid_px * texel
+    cx = round((lo[0] + hi[0]) / 2.0 / grid) * grid
+    cy = round((lo[1] + hi[1]) / 2.0 / grid) * grid
+    # Depth spans the scene's bounds only: every receiver and caster lies inside them.
+    z_near = -float(bz.max()) - 1.0
+    z_far = -float(bz.min()) + 1.0
     half = extent / 2.0
     ortho = np.eye(4)
     ortho[0, 0], ortho[0, 3] = 1.0 / half, -cx / half

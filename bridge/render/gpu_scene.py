@@ -29,6 +29,8 @@ class MeshDraw:
     lo: np.ndarray
     hi: np.ndarray
     instances: int
+    material_id: int = 0
+    """Index of the material in the scene (its column of the renderer's material table)."""
     vaos: dict[str, moderngl.VertexArray] = field(default_factory=dict)
     texture: moderngl.Texture | None = None
 
@@ -82,7 +84,9 @@ class GpuScene:
         self.lo, self.hi = scene.bounds()
         for mesh in scene.meshes:
             if len(mesh.indices) and len(mesh.positions):
-                self.meshes.append(self._upload_mesh(mesh, scene.materials[mesh.material], programs))
+                draw = self._upload_mesh(mesh, scene.materials[mesh.material], programs)
+                draw.material_id = mesh.material
+                self.meshes.append(draw)
         for pc in scene.point_clouds:
             if len(pc.positions):
                 self.points.append(self._upload_points(pc, programs["points"]))
@@ -101,10 +105,13 @@ class GpuScene:
         lo, hi = _world_bounds(mesh)
         draw = MeshDraw(mesh.name, mesh.object_id, mat, lo, hi, len(mesh.world_transforms()))
         layouts: dict[str, list[tuple[Any, ...]]] = {
-            "scene": [(vbo, _FMT, "in_position", "in_normal", "in_uv", "in_color")],
+            "scene": [(vbo, "3f 3f 8x 3f", "in_position", "in_normal", "in_color")],
+            "scene_tex": [(vbo, _FMT, "in_position", "in_normal", "in_uv", "in_color")],
             "shadow": [(vbo, "3f 32x", "in_position")],
             "bare": [(vbo, "3f 20x 3f", "in_position", "in_color")],
         }
+        if mat.base_color_texture is None:
+            del layouts["scene_tex"]
         for key, content in layouts.items():
             prog = programs[key]
             full = [*content, (inst, "16f/i", "in_model")]

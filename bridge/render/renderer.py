@@ -1,8 +1,9 @@
 """The scene renderer: a `FrameSource` that draws a `Scene` with moderngl on headless EGL.
 
-Per view: an optional sun shadow pass fitted to the view, one forward PBR pass into HDR + ids +
-depth, one post pass (sky, fog, tone map, grade, linear depth, flip) and PBO readback into reused
-arrays. 360° views render six faces into a cube atlas and resample it to equirectangular.
+Per view: a sun shadow map (cached while its quantised window holds), a cheap geometry pass into a
+G-buffer, one post pass that lights the visible pixels and adds sky, fog, tone map, grade, linear
+depth and the flip, then PBO readback into reused arrays. 360° views light six cube faces in an
+atlas and resample it to equirectangular.
 """
 
 from __future__ import annotations
@@ -30,7 +31,17 @@ __all__ = ["SceneRenderer", "create_context"]
 MAX_LIGHTS = 4
 MAX_SIZE = 8192
 SHADOW_DISTANCE_M = 150.0
-_UNITS = {"u_hdr": 0, "u_depth": 1, "u_ids": 2, "u_panorama": 3, "u_shadow_map": 4, "u_texture": 5}
+_UNITS = {
+    "u_hdr": 0,
+    "u_depth": 1,
+    "u_ids": 2,
+    "u_panorama": 3,
+    "u_shadow_map": 4,
+    "u_texture": 5,
+    "u_normal": 6,
+    "u_albedo": 7,
+    "u_materials": 8,
+}
 
 
 def create_context() -> moderngl.Context:
@@ -78,23 +89,33 @@ class SceneRenderer:
         post_defs = ("BARE",) if bare else ()
         self.programs = {
             "scene": self._program("scene_vs.glsl", "scene_fs.glsl"),
+            "scene_tex": self._program("scene_vs.glsl", "scene_fs.glsl", ("TEXTURED",)),
             "shadow": self._program("shadow_vs.glsl", "depth_only_fs.glsl"),
             "bare": self._program("scene_vs.glsl", "bare_fs.glsl"),
-            "points": self._program("points_vs.glsl", "points_fs.glsl"),
-            "post": self._program("fullscreen_vs.glsl", "post_fs.glsl", post_defs),
+            "points": self._program("points_vs.glsl", "points_fs.glsl", post_defs),
             "equirect": self._program("fullscreen_vs.glsl", "post_fs.glsl", ("EQUIRECT", *post_defs)),
         }
         for prog in self.programs.values():
             for uname, unit in _UNITS.items():
                 _set(prog, uname, unit)
-        self._fullscreen = ctx_.vertex_array(self.programs["post"], [])
         self._fullscreen_eq = ctx_.vertex_array(self.programs["equirect"], [])
+        self._variants: dict[tuple[bool, bool], tuple[moderngl.Program, ...]] = {}
+        self._vaos: dict[tuple[bool, bool], tuple[moderngl.VertexArray, moderngl.VertexArray]] = {}
+        self._lit: tuple[moderngl.Program, ...] = ()
+        if bare:
+            self.programs["post"] = self._program("fullscreen_vs.glsl", "post_fs.glsl", post_defs)
+            for uname, unit in _UNITS.items():
+                _set(self.programs["post"], uname, unit)
+            self._fullscreen = ctx_.vertex_array(self.programs["post"], [])
+        else:
+            self._select_lighting(True, True)
         self._shadow_map = ctx_.depth_texture((shadow_size, shadow_size))
         self._shadow_map.compare_func = "<="
         self._shadow_map.filter = (moderngl.LINEAR, moderngl.LINEAR)
         self._shadow_fbo = ctx_.framebuffer(depth_attachment=self._shadow_map)
         self._dummy_tex = ctx_.texture((1, 1), 4, b"\x80\x80\x80\xff")
         self._panorama: moderngl.Texture | None = None
+        self._materials: moderngl.Texture | None = None
         self._shadow_key: tuple[bytes, int] | None = None
         self._st_cache: dict[tuple[int, int], SceneTargets] = {}
         self._outputs: dict[tuple[int, int], OutputTargets] = {}
@@ -106,6 +127,25 @@ class SceneRenderer:
 
     def _program(self, vs: str, fs: str, defines: tuple[str, ...] = ()) -> moderngl.Program:
         return self.ctx.program(vertex_shader=source(vs, defines), fragment_shader=source(fs, defines))
+
+    def _select_lighting(self, shadow: bool, point_lights: bool) -> None:
+        """Use the post and resolve programs built for this frame's lights. llvmpipe pays for code in
+        untaken branches and for one trip of an empty loop, so absent lights are compiled out."""
+        if self.bare:
+            return
+        key = (shadow, point_lights)
+        if key not in self._variants:
+            defs = tuple(d for d, on in (("SHADOW", shadow), ("POINT_LIGHTS", point_lights)) if on)
+            post = self._program("fullscreen_vs.glsl", "post_fs.glsl", defs)
+            resolve = self._program("fullscreen_vs.glsl", "resolve_fs.glsl", defs)
+            for prog in (post, resolve):
+                for uname, unit in _UNITS.items():
+                    _set(prog, uname, unit)
+            self._variants[key] = (post, resolve)
+            self._vaos[key] = (self.ctx.vertex_array(post, []), self.ctx.vertex_array(resolve, []))
+        self._lit = self._variants[key]
+        self.programs["post"], self.programs["resolve"] = self._lit
+        self._fullscreen, self._fullscreen_resolve = self._vaos[key]
 
     # -- scene ---------------------------------------------------------------------------------
 
@@ -128,6 +168,11 @@ class SceneRenderer:
             )
             self._panorama.repeat_y = False
             self._panorama.filter = (moderngl.LINEAR, moderngl.LINEAR)
+        if self._materials is not None:
+            self._materials.release()
+        # One texel per material plus one for points (the last); written every frame.
+        self._materials = self.ctx.texture((len(scene.materials) + 1, 1), 4, dtype="f4")
+        self._materials.filter = (moderngl.NEAREST, moderngl.NEAREST)
         self._gpu, self.scene = gpu, scene
         self.scene_uploads += 1
 
@@ -144,6 +189,7 @@ class SceneRenderer:
         views = list(job.views)
         if job.projection in ("stereo", "equirect_stereo"):
             views = cameras.eye_views(views, job.ipd_m)
+        self._select_lighting(lit.shadows, self._any_point_light())
         self._frame_uniforms(lit, job, g)
         if lit.shadows and not self.bare:
             self._shadow_pass(views, job, lit, equirect)
@@ -164,6 +210,11 @@ class SceneRenderer:
             provenance=self.scene.provenance.summary(),
             t_render_start_ns=t0,
             t_render_end_ns=time.monotonic_ns(),
+        )
+
+    def _any_point_light(self) -> bool:
+        return any(
+            li.intensity > 0.0 and (not li.at_night_only or self._night > 1e-3) for li in self.scene.lights
         )
 
     def _check(self, job: RenderJob) -> None:
@@ -192,7 +243,6 @@ class SceneRenderer:
             "u_ambient": lit.ambient,
             "u_night": lit.night,
             "u_use_panorama": int(self._panorama is not None),
-            "u_use_shadow": int(lit.shadows),
             "u_near_far": (job.near, job.far),
             "u_size": (job.width, job.height),
             "u_fog_density": lit.fog_density,
@@ -208,6 +258,20 @@ class SceneRenderer:
         for prog in self.programs.values():
             for k, v in values.items():
                 _set(prog, k, v)
+        self._material_table(lit.night)
+
+    def _material_table(self, night: float) -> None:
+        """Emissive per material (night-only ones scaled by `night`) for shading.glsl; the last texel
+        marks points. Roughness and metallic travel in the G-buffer."""
+        assert self._materials is not None
+        mats = self.scene.materials
+        table = np.zeros((len(mats) + 1, 4), np.float32)
+        for i, m in enumerate(mats):
+            scale = night if m.emissive_at_night_only else 1.0
+            table[i, :3] = np.asarray(m.emissive, np.float32) * scale
+        table[len(mats), 3] = 1.0  # points
+        self._materials.write(table.tobytes())
+        self._materials.use(_UNITS["u_materials"])
 
     def _shadow_pass(self, views: list[View], job: RenderJob, lit: Lighting, equirect: bool) -> None:
         assert self._gpu is not None
@@ -223,8 +287,9 @@ class SceneRenderer:
         light, texel = cameras.shadow_matrix(
             np.array(lit.key_dir), corners, self._gpu.lo, self._gpu.hi, self.shadow_size
         )
-        _set(self.programs["scene"], "u_shadow_matrix", light)
-        _set(self.programs["scene"], "u_shadow_texel", texel)
+        for lit_prog in self._lit:
+            _set(lit_prog, "u_shadow_matrix", light)
+            _set(lit_prog, "u_shadow_texel", texel)
         # Same sun, same snapped window, same geometry: the map from last frame is still right.
         key = (light.tobytes(), self.scene_uploads)
         if key == self._shadow_key:
@@ -240,56 +305,57 @@ class SceneRenderer:
             if cameras.visible(planes, d.lo, d.hi):
                 d.vaos["shadow"].render(moderngl.TRIANGLES, instances=d.instances)
 
-    def _draw_scene(self, T: np.ndarray, fov: FovAngles, job: RenderJob, height: int) -> None:
-        """Draw meshes and points for one camera into the bound framebuffer/viewport."""
+    def _draw_scene(self, T: np.ndarray, fov: FovAngles, job: RenderJob, height: int) -> np.ndarray:
+        """Draw meshes and points for one camera into the bound framebuffer/viewport: the G-buffer, or
+        radiance for the bare floor. Returns the camera's frustum planes."""
         assert self._gpu is not None
         proj = fov.projection(job.near, job.far)
         vp = proj @ np.linalg.inv(T)
         planes = cameras.frustum_planes(vp)
-        prog = self.programs["bare" if self.bare else "scene"]
-        visible = [d for d in self._gpu.meshes if cameras.visible(planes, d.lo, d.hi)]
-        if not self.bare:
-            self._depth_prepass(vp, visible)
-        _set(prog, "u_view_proj", vp)
-        _set(prog, "u_eye", tuple(float(x) for x in T[:3, 3]))
-        if not self.bare:
-            self._lights(planes, T[:3, 3])
-        for d in visible:
-            m = d.material
+        if self.bare:
+            _set(self.programs["bare"], "u_view_proj", vp)
+        else:
+            for key in ("scene", "scene_tex"):
+                _set(self.programs[key], "u_view_proj", vp)
+        for d in self._gpu.meshes:
+            if not cameras.visible(planes, d.lo, d.hi):
+                continue
+            key = "bare" if self.bare else "scene" if d.texture is None else "scene_tex"
+            prog = self.programs[key]
             _set(prog, "u_object_id", d.object_id)
             if not self.bare:
+                m = d.material
+                _set(prog, "u_material", d.material_id)
                 _set(prog, "u_base_color", tuple(m.base_color))
                 _set(prog, "u_roughness", m.roughness)
                 _set(prog, "u_metallic", m.metallic)
-                night = self._night if m.emissive_at_night_only else 1.0
-                _set(prog, "u_emissive", tuple(float(e) * night for e in m.emissive))
-                _set(prog, "u_use_texture", int(d.texture is not None))
                 if d.texture is not None:
                     d.texture.use(_UNITS["u_texture"])
-            d.vaos["bare" if self.bare else "scene"].render(moderngl.TRIANGLES, instances=d.instances)
-        self.ctx.depth_func = "<"
+            d.vaos[key].render(moderngl.TRIANGLES, instances=d.instances)
         if self._gpu.points:
             pp = self.programs["points"]
             _set(pp, "u_view_proj", vp)
             _set(pp, "u_focal_px", float(proj[1, 1]) * height / 2.0)
+            _set(pp, "u_material", len(self.scene.materials))
             self.ctx.enable(moderngl.PROGRAM_POINT_SIZE)
             for p in self._gpu.points:
                 _set(pp, "u_object_id", p.object_id)
                 p.vao.render(moderngl.POINTS)
+        return planes
 
-    def _depth_prepass(self, vp: np.ndarray, draws: list[Any]) -> None:
-        """Lay down depth first so the costly shading runs once per pixel, not once per layer."""
-        fbo = self.ctx.fbo
-        off, on = (False,) * 4, (True,) * 4
-        fbo.color_mask = (off, off)  # type: ignore[assignment]
-        prog = self.programs["shadow"]
-        _set(prog, "u_view_proj", vp)
-        for d in draws:
-            d.vaos["shadow"].render(moderngl.TRIANGLES, instances=d.instances)
-        fbo.color_mask = (on, on)  # type: ignore[assignment]
-        self.ctx.depth_func = "<="
+    def _shading_inputs(
+        self, prog: moderngl.Program, st: SceneTargets, planes: np.ndarray, T: np.ndarray
+    ) -> None:
+        """Bind the G-buffer and set the eye and the lights that reach this view for a lighting pass."""
+        if self.bare:
+            return
+        assert st.normal is not None and st.albedo is not None
+        st.normal.use(_UNITS["u_normal"])
+        st.albedo.use(_UNITS["u_albedo"])
+        _set(prog, "u_eye", tuple(float(x) for x in T[:3, 3]))
+        self._lights(prog, planes, T[:3, 3])
 
-    def _lights(self, planes: np.ndarray, eye: np.ndarray) -> None:
+    def _lights(self, prog: moderngl.Program, planes: np.ndarray, eye: np.ndarray) -> None:
         """Upload the nearest lights whose range reaches into the view (at most MAX_LIGHTS)."""
         cands = []
         for li in self.scene.lights:
@@ -306,14 +372,13 @@ class SceneRenderer:
             pos_arr[i] = li.position
             col_arr[i, :3] = np.array(li.color) * li.intensity * scale
             col_arr[i, 3] = 1.0 / max(li.range_m, 1e-3) ** 2
-        prog = self.programs["scene"]
         _set(prog, "u_light_count", min(len(cands), MAX_LIGHTS))
         _set(prog, "u_light_pos", pos_arr)
         _set(prog, "u_light_color", col_arr)
 
     def _scene_targets(self, size: tuple[int, int]) -> SceneTargets:
         if size not in self._st_cache:
-            self._st_cache[size] = SceneTargets(self.ctx, size)
+            self._st_cache[size] = SceneTargets(self.ctx, size, deferred=not self.bare)
         return self._st_cache[size]
 
     def _output(self, size: tuple[int, int]) -> OutputTargets:
@@ -331,12 +396,13 @@ class SceneRenderer:
     def _perspective_view(self, view: View, job: RenderJob, lit: Lighting) -> None:
         st = self._scene_targets((job.width, job.height))
         self._begin(st)
-        self._draw_scene(view.T_world_camera, view.fov, job, job.height)
+        planes = self._draw_scene(view.T_world_camera, view.fov, job, job.height)
         tl, tr, tu, td = (
             float(np.tan(a)) for a in (view.fov.left, view.fov.right, view.fov.up, view.fov.down)
         )
         prog = self.programs["post"]
         _set(prog, "u_tan", (tl, tr, tu, td))
+        self._shading_inputs(prog, st, planes, view.T_world_camera)
         self._post(prog, self._fullscreen, st, view.T_world_camera, job)
 
     def _equirect_view(self, view: View, job: RenderJob) -> None:
@@ -344,16 +410,38 @@ class SceneRenderer:
         st = self._scene_targets((6 * face, face))
         self._begin(st)
         faces = cameras.cube_faces()
+        T = np.array(view.T_world_camera, np.float64)
+        face_poses = []
         for i, rot in enumerate(faces):
             st.fbo.viewport = (i * face, 0, face, face)
-            T = np.array(view.T_world_camera, np.float64)
             T_face = T.copy()
             T_face[:3, :3] = T[:3, :3] @ rot
-            self._draw_scene(T_face, cameras.CUBE_FOV, job, face)
+            face_poses.append((T_face, self._draw_scene(T_face, cameras.CUBE_FOV, job, face)))
+        if not self.bare:
+            self._resolve_faces(st, face, face_poses, job)
         prog = self.programs["equirect"]
         _set(prog, "u_face_px", face)
         _set(prog, "u_face_rot", np.ascontiguousarray(np.transpose(np.array(faces), (0, 2, 1)), np.float32))
         self._post(prog, self._fullscreen_eq, st, view.T_world_camera, job)
+
+    def _resolve_faces(
+        self, st: SceneTargets, face: int, face_poses: list[tuple[np.ndarray, np.ndarray]], job: RenderJob
+    ) -> None:
+        """Light each cube face of the G-buffer atlas into its radiance texture (`st.hdr`)."""
+        fbo = st.radiance_fbo()
+        fbo.use()
+        self.ctx.disable(moderngl.DEPTH_TEST)
+        prog = self.programs["resolve"]
+        st.depth.use(_UNITS["u_depth"])
+        st.ids.use(_UNITS["u_ids"])
+        _set(prog, "u_tan", (-1.0, 1.0, 1.0, -1.0))  # CUBE_FOV: tan(±45°)
+        _set(prog, "u_face_px", float(face))
+        for i, (T_face, planes) in enumerate(face_poses):
+            fbo.viewport = (i * face, 0, face, face)
+            _set(prog, "u_face_origin", (float(i * face), 0.0))
+            _set(prog, "u_cam_rot", T_face[:3, :3])
+            self._shading_inputs(prog, st, planes, T_face)
+            self._fullscreen_resolve.render(moderngl.TRIANGLES, vertices=3)
 
     def _post(
         self,
@@ -367,7 +455,8 @@ class SceneRenderer:
         out.fbo.use()
         out.fbo.viewport = (0, 0, job.width, job.height)
         self.ctx.disable(moderngl.DEPTH_TEST)
-        st.hdr.use(_UNITS["u_hdr"])
+        if st.hdr is not None:
+            st.hdr.use(_UNITS["u_hdr"])
         st.depth.use(_UNITS["u_depth"])
         st.ids.use(_UNITS["u_ids"])
         _set(prog, "u_cam_rot", np.asarray(T, np.float64)[:3, :3])
@@ -392,6 +481,9 @@ class SceneRenderer:
         if self._gpu is not None:
             self._gpu.release()
             self._gpu = None
+        if self._materials is not None:
+            self._materials.release()
+            self._materials = None
         for group in (self._st_cache, self._outputs):
             for t in group.values():
                 t.release()

@@ -14,23 +14,53 @@ __all__ = ["OutputTargets", "SceneTargets"]
 
 
 class SceneTargets:
-    """Scene-pass framebuffer: RGBA16F radiance, R16UI object ids, 24-bit depth."""
+    """Scene-pass framebuffer. Bare floor: RGBA16F radiance + R16UI ids + 24-bit depth. Deferred
+    (full shading): a G-buffer of RGBA16F normal, RG16UI (id, material), RGBA8 albedo, 24-bit depth;
+    `radiance_fbo()` adds an RGBA16F radiance target for cube atlases, which are lit before resampling."""
 
-    def __init__(self, ctx: moderngl.Context, size: tuple[int, int]) -> None:
+    def __init__(self, ctx: moderngl.Context, size: tuple[int, int], *, deferred: bool = False) -> None:
+        self.ctx = ctx
         self.size = size
-        self.hdr = ctx.texture(size, 4, dtype="f2")
-        self.hdr.filter = (moderngl.LINEAR, moderngl.LINEAR)
-        self.ids = ctx.texture(size, 1, dtype="u2")
+        self.deferred = deferred
+        self.ids = ctx.texture(size, 2 if deferred else 1, dtype="u2")
         self.ids.filter = (moderngl.NEAREST, moderngl.NEAREST)
         self.depth = ctx.depth_texture(size)
         self.depth.compare_func = ""  # sampled as plain depth by the post pass
         self.depth.filter = (moderngl.NEAREST, moderngl.NEAREST)
-        self.fbo = ctx.framebuffer([self.hdr, self.ids], self.depth)
-        self.nbytes = size[0] * size[1] * (8 + 2 + 4)
+        self.hdr: moderngl.Texture | None = None
+        self.normal: moderngl.Texture | None = None
+        self.albedo: moderngl.Texture | None = None
+        self._resolve: moderngl.Framebuffer | None = None
+        if deferred:
+            self.normal = ctx.texture(size, 4, dtype="f2")
+            self.albedo = ctx.texture(size, 4, dtype="f1")
+            for t in (self.normal, self.albedo):
+                t.filter = (moderngl.NEAREST, moderngl.NEAREST)
+            self.fbo = ctx.framebuffer([self.normal, self.ids, self.albedo], self.depth)
+            self.nbytes = size[0] * size[1] * (8 + 4 + 4 + 4)
+        else:
+            self.hdr = self._radiance()
+            self.fbo = ctx.framebuffer([self.hdr, self.ids], self.depth)
+            self.nbytes = size[0] * size[1] * (8 + 2 + 4)
+
+    def _radiance(self) -> moderngl.Texture:
+        hdr = self.ctx.texture(self.size, 4, dtype="f2")
+        hdr.filter = (moderngl.LINEAR, moderngl.LINEAR)
+        return hdr
+
+    def radiance_fbo(self) -> moderngl.Framebuffer:
+        """A framebuffer on `hdr` (created on first use) that the deferred lighting writes into."""
+        if self._resolve is None:
+            if self.hdr is None:
+                self.hdr = self._radiance()
+                self.nbytes += self.size[0] * self.size[1] * 8
+            self._resolve = self.ctx.framebuffer([self.hdr])
+        return self._resolve
 
     def release(self) -> None:
-        for r in (self.fbo, self.hdr, self.ids, self.depth):
-            r.release()
+        for r in (self._resolve, self.fbo, self.hdr, self.normal, self.albedo, self.ids, self.depth):
+            if r is not None:
+                r.release()
 
 
 class OutputTargets:

@@ -1,15 +1,16 @@
 #version 330 core
 // Post pass: sky behind geometry, fog / aerial perspective, exposure, filmic tone map, colour grade,
 // vignette and grain; linear depth and ids flipped to row 0 at the top. EQUIRECT resamples a cube
-// atlas (six 90-degree faces side by side) into a latitude-longitude image instead.
+// atlas (six 90-degree faces side by side, already lit by resolve_fs) into a latitude-longitude image
+// instead. Perspective views are lit here, from the G-buffer, once per visible pixel.
 #include "lighting.glsl"
-uniform sampler2D u_hdr;
+#include "shading.glsl"
+uniform sampler2D u_hdr;       // radiance: the bare floor's, or the lit cube atlas
 uniform sampler2D u_depth;
 uniform usampler2D u_ids;
 uniform ivec2 u_size;          // output size
 uniform mat3 u_cam_rot;        // world from camera
 uniform vec4 u_tan;            // tan(left), tan(right), tan(up), tan(down)
-uniform vec2 u_near_far;
 uniform float u_fog_density;
 uniform float u_exposure;
 uniform float u_saturation;
@@ -27,11 +28,6 @@ uniform mat3 u_face_rot[6];    // camera from face
 layout(location = 0) out vec4 f_color;
 layout(location = 1) out float f_depth;
 layout(location = 2) out uint f_id;
-
-float linear_z(float d) {
-    float n = u_near_far.x, f = u_near_far.y;
-    return 2.0 * n * f / (f + n - (2.0 * d - 1.0) * (f - n));
-}
 
 vec3 aces(vec3 x) {
     // Narkowicz's fit of the ACES filmic curve.
@@ -84,15 +80,20 @@ void main() {
     dir = u_cam_rot * dc;
 #else
     ivec2 src = ivec2(px.x, u_size.y - 1 - row);  // the scene pass is bottom-up
-    hdr = texelFetch(u_hdr, src, 0).rgb;
     float d = texelFetch(u_depth, src, 0).r;
     vec2 uv = (vec2(src) + 0.5) / vec2(u_size);
     vec3 dcam = vec3(mix(u_tan.x, u_tan.y, uv.x), mix(u_tan.w, u_tan.z, uv.y), -1.0);
     float z = linear_z(d);
     dist = z * length(dcam);
     out_depth = z;
-    oid = texelFetch(u_ids, src, 0).r;
+    uvec2 id_mat = texelFetch(u_ids, src, 0).rg;
+    oid = id_mat.r;
     dir = normalize(u_cam_rot * dcam);
+#ifdef BARE
+    hdr = texelFetch(u_hdr, src, 0).rgb;
+#else
+    hdr = d >= 1.0 ? vec3(0.0) : shade(src, id_mat.g, dir, dist);
+#endif
 #endif
     bool sky = d >= 1.0;
 #ifdef BARE
