@@ -125,6 +125,24 @@ class AsyncStream:
             if frame.pose_id >= pose_id:
                 return frame
 
+    async def perspectives(self) -> m.Perspectives:
+        """The scene's offered perspectives, and which one this stream is moving to or holding."""
+        reply: m.Perspectives = await self.client.request(m.GetPerspectives(rid=0, stream=self.id))
+        return reply
+
+    async def choose(self, name: str, *, preset: str = "cinematic", fps: float = 24.0) -> float:
+        """Move this stream to perspective `name`: the server streams the planned transition at `fps`
+        (frames carry `header.perspective` and `header.t_path`), then holds. Grant credits to receive
+        them. Returns the transition's duration in seconds (0.0 when it was superseded or a cut)."""
+        self._check_open()
+        ok: m.Ok = await self.client.request(
+            m.ChoosePerspective(rid=0, stream=self.id, name=name, preset=preset, fps=fps)
+        )
+        try:
+            return float(ok.detail)
+        except ValueError:
+            return 0.0
+
     def _deliver(self, frame: Frame) -> None:
         self.outstanding = max(0, self.outstanding - 1)
         self._inbox.append(frame)
@@ -238,8 +256,13 @@ class AsyncClient:
                 await self.request(m.Bye(rid=0), timeout=1.0)
             except Exception:  # the server may already be gone; closing must still succeed
                 pass
-        for t in self._tasks:
-            t.cancel()
+        # Cancel until done: on Python 3.11 `asyncio.wait_for` swallows a cancel that lands as its inner
+        # future completes, and the heartbeat loop would then run on (and close() hang) forever.
+        pending = {t for t in self._tasks if not t.done()}
+        while pending:
+            for t in pending:
+                t.cancel()
+            _, pending = await asyncio.wait(pending, timeout=0.5)
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self.ctx.destroy(linger=0)
 

@@ -69,6 +69,12 @@ class Stream:
         t = self._c.timeout if timeout is None else timeout
         return self._c._run(self.inner.render(pose, timeout=t, **kw), t + 1.0)
 
+    def perspectives(self) -> m.Perspectives:
+        return self._c._run(self.inner.perspectives())
+
+    def choose(self, name: str, *, preset: str = "cinematic", fps: float = 24.0) -> float:
+        return self._c._run(self.inner.choose(name, preset=preset, fps=fps))
+
     def close(self) -> None:
         self._c._run(self.inner.close())
 

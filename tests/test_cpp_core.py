@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -36,7 +37,11 @@ def build(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "cmake", "-S", str(CPP), "-B", str(out), "-DCMAKE_BUILD_TYPE=Release", f"-DVPBRIDGE_PYTHON={sys.executable}",
     ]  # fmt: skip
     subprocess.run(configure, check=True, capture_output=True, text=True, timeout=120)
-    res = subprocess.run(["cmake", "--build", str(out), "-j2"], capture_output=True, text=True, timeout=300)
+    # Only what this module runs (bench/clients.py builds bench_client itself): one build, kept short.
+    targets = ["--target", "vpbridge_tests", "save_frame", "follow_state"]
+    res = subprocess.run(
+        ["cmake", "--build", str(out), "-j2", *targets], capture_output=True, text=True, timeout=300
+    )
     assert res.returncode == 0, res.stdout[-4000:] + res.stderr[-4000:]
     return out
 
@@ -78,3 +83,34 @@ def test_the_hello_world_example_saves_one_frame(build: Path, server: dict[str, 
     data = (tmp_path / "frame.ppm").read_bytes()
     assert data.startswith(b"P6 1280 720 255\n")
     assert len(data) == len(b"P6 1280 720 255\n") + 1280 * 720 * 3
+
+
+def _follow(proc: subprocess.Popen[str], poll: bool = True) -> dict[str, Any]:
+    """One JSON line of the follow_state helper; with `poll`, after it polled the client for ~300 ms."""
+    assert proc.stdin is not None and proc.stdout is not None
+    if poll:
+        proc.stdin.write("poll\n")
+        proc.stdin.flush()
+    line = proc.stdout.readline()
+    assert line, f"follow_state exited with {proc.poll()}"
+    return dict(json.loads(line))
+
+
+def test_a_gap_in_state_deltas_makes_the_cpp_client_resnapshot(build: Path) -> None:
+    from bridge.client_sync import Client
+    from bridge.server import ServerConfig, ServerThread
+
+    with ServerThread(ServerConfig(port=0, history_path=None)) as srv:
+        cmd = [str(build / "follow_state"), srv.endpoints["control"]]
+        with subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) as proc:
+            first = _follow(proc, poll=False)
+            assert first["seq"] == srv.call(lambda s: s.state.seq)
+            srv.call(lambda s: setattr(s.state, "seq", s.state.seq + 5))  # deltas 'lost' on the way
+            with Client(srv.endpoints["control"], role="director") as director:
+                director.set_params({"look": "noir"})
+            deadline = time.monotonic() + 15
+            now, want = _follow(proc), srv.call(lambda s: s.state.seq)
+            while now["look"] != "noir" or now["seq"] != want:  # presence deltas may still be on the way
+                assert time.monotonic() < deadline, f"C++ client did not catch up: {now}, server seq {want}"
+                now, want = _follow(proc), srv.call(lambda s: s.state.seq)
+            assert now["resnapshots"] > first["resnapshots"]

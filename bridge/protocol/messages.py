@@ -24,6 +24,7 @@ __all__ = [
     "Bye",
     "CameraModel",
     "CameraReport",
+    "ChoosePerspective",
     "Checkout",
     "CloseStream",
     "ColorEncoding",
@@ -43,6 +44,7 @@ __all__ = [
     "FramesRequest",
     "Generate",
     "GetHistory",
+    "GetPerspectives",
     "GetScene",
     "GetSceneChunk",
     "GetSchema",
@@ -63,6 +65,8 @@ __all__ = [
     "ParamSchema",
     "ParamValue",
     "PartInfo",
+    "PerspectiveInfo",
+    "Perspectives",
     "Ping",
     "Pixels",
     "Pong",
@@ -550,6 +554,55 @@ class Generate(_Msg, kw_only=True, frozen=True):
     seed: Annotated[int, Meta(ge=0, le=2**31)] = 0
 
 
+# -- control plane: perspectives (semi-live interactive video) ----------------------------------
+
+
+class GetPerspectives(_Msg, kw_only=True, frozen=True):
+    """The perspectives the scene offers (its shots) and what `stream` shows now. Any role. Answered
+    by `Perspectives`."""
+
+    rid: RequestId
+    stream: StreamId = 0
+    """A stream of this session (0 = none: only the offered list)."""
+
+
+class PerspectiveInfo(_Part, kw_only=True, frozen=True):
+    """One offered perspective: a named camera pose of the scene."""
+
+    name: Name
+    T_world_camera: Mat4
+    """Pose of the perspective's camera in the world, OpenGL convention, −Z forward, Y up, metres."""
+    fov_y_deg: float = 60.0
+    description: Text = ""
+    at_s: float | None = None
+    """Its time on the scene's timeline in seconds, when the scene has one."""
+
+
+class Perspectives(_Msg, kw_only=True, frozen=True):
+    rid: RequestId
+    perspectives: list[PerspectiveInfo] = []
+    current: Name = ""
+    """The perspective the stream is moving to or holding; empty when the client drives its poses."""
+    moving: bool = False
+    """Whether a transition is being streamed now."""
+    ready: list[Name] = []
+    """Perspectives whose transition from where the stream is now is already planned (predictive start)."""
+
+
+class ChoosePerspective(_Msg, kw_only=True, frozen=True):
+    """Move `stream` to perspective `name`: the server plans the transition from where the stream is
+    now (its current pose and velocity), streams its frames live at `fps` (newest time wins, under the
+    stream's credits), then holds at the target. A PoseRequest on the stream cancels it. Answered by
+    `Ok` (detail: the transition's duration in seconds) or NOT_FOUND naming the offered ones."""
+
+    rid: RequestId
+    stream: StreamId
+    name: Name
+    preset: Name = "cinematic"
+    """Motion preset: comfortable | cinematic | fast (docs/motion.md)."""
+    fps: Annotated[float, Meta(gt=0.0, le=240.0)] = 24.0
+
+
 # -- state plane (PUB → SUB) ---------------------------------------------------------------------
 
 
@@ -661,6 +714,11 @@ class FrameHeader(_Msg, kw_only=True, frozen=True):
     look: Name = ""
     provenance: Text = ""
     """One line: which builder, seed and source produced the scene."""
+    perspective: Name = ""
+    """For a frame the server drove (`ChoosePerspective`): the perspective being moved to or held;
+    empty for frames of the client's own pose requests."""
+    t_path: float = 0.0
+    """For a driven frame: seconds along the planned transition (its duration once holding)."""
 
 
 class StreamClosed(_Msg, kw_only=True, frozen=True):
@@ -701,6 +759,8 @@ ControlRequest = (
     | ApplyPreset
     | ListPresets
     | GetSchema
+    | GetPerspectives
+    | ChoosePerspective
 )
 ControlReply = (
     Welcome
@@ -716,6 +776,7 @@ ControlReply = (
     | HistoryDiff
     | Presets
     | ParamSchema
+    | Perspectives
 )
 FramesRequest = Attach | Credit | PoseRequest
 FramesEvent = Ok | Error | StreamClosed | ServerBye
@@ -756,6 +817,9 @@ ALL_MESSAGES: tuple[type[Any], ...] = (
     Presets,
     GetSchema,
     ParamSchema,
+    GetPerspectives,
+    Perspectives,
+    ChoosePerspective,
     StateDelta,
     StateHeartbeat,
     Attach,

@@ -22,6 +22,7 @@ from bridge.protocol import messages as m
 from bridge.render.source import FrameSource
 from bridge.server import control, framing
 from bridge.server.config import ServerConfig
+from bridge.server.perspectives import PerspectiveService
 from bridge.server.scenes import SceneService
 from bridge.server.session import Session, Stream
 from bridge.server.state import StateStore
@@ -67,6 +68,7 @@ class Server:
         # A fresh history starts from the scene's own parameters; a restored one wins over them.
         self.studio = StudioService(self, {k: v for k, v in self.state.values.items() if k in PARAMS})
         self.studio.sync_from_head()
+        self.perspectives = PerspectiveService(self)
         self.endpoints: dict[str, str] = {}
         self.stats = {
             "frames": 0,
@@ -127,6 +129,7 @@ class Server:
             (self._control_loop(), "control"),
             (self._frames_loop(), "frames"),
             (self._housekeeping(), "housekeeping"),
+            (self.perspectives.run(), "perspectives"),
         ):
             self._tasks.append(loop.create_task(coro, name=f"vpbridge-{name}"))
         log.info("serving on %s", self.endpoints)
@@ -161,6 +164,7 @@ class Server:
             await self._zap.close()
         self._close_sockets()
         self.scenes.close()
+        self.perspectives.close()
         await asyncio.to_thread(self.worker.stop)
         self.studio.close()
         self._closed.set()
@@ -280,6 +284,7 @@ class Server:
     def close_stream(self, st: Stream, reason: str, *, notify: bool) -> None:
         st.session.streams.pop(st.id, None)
         self.streams.pop(st.id, None)
+        self.perspectives.forget(st.id)
         if st.id in self._rr:
             self._rr.remove(st.id)
         if notify:
@@ -378,6 +383,7 @@ class Server:
             err = control.check_pose(self, st, req)
             if err is not None:
                 return err
+            self.perspectives.client_pose(st)  # the client takes over from a perspective drive
             if st.pending is not None:
                 st.replaced += 1
                 self.stats["replaced"] += 1
@@ -419,6 +425,9 @@ class Server:
         seq = st.seq
         fj = framing.build_job(st.spec, req, self.state.render_params(), t_received)
         fj.stream = st.id
+        tag = self.perspectives.tag(st, req)
+        if tag is not None:
+            fj.perspective, fj.t_path = tag
         key = self._cache_key(fj)
         cached = self.studio.cache.get(key) if key is not None else None
         if cached is not None:  # same scene, parameters, pose and size: send the stored frame again

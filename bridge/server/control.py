@@ -87,6 +87,10 @@ def handle(server: Server, ident: bytes, req: Any, user_key: str) -> Any:
             return server.scenes.info(req)
         case m.GetSceneChunk():
             return server.scenes.chunk(req)
+        case m.GetPerspectives():
+            return server.perspectives.info(session, req)
+        case m.ChoosePerspective():
+            return server.perspectives.choose(session, req)
         case m.CameraReport():
             return _camera_report(server, session, req)
         case m.Generate():

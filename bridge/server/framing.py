@@ -75,6 +75,9 @@ class FrameJob:
     depth: str
     ids: str
     jpeg_quality: int
+    perspective: str = ""
+    """Set for frames the server drives along a perspective transition (echoed in the header)."""
+    t_path: float = 0.0
 
 
 def build_job(spec: StreamSpec, req: m.PoseRequest, params: dict[str, Any], t_received: int) -> FrameJob:
@@ -225,6 +228,8 @@ def encode_frame(
         scene_version=result.scene_version,
         look=result.look,
         provenance=result.provenance[:4096],
+        perspective=fj.perspective,
+        t_path=fj.t_path,
     )
     return header, parts
 
@@ -246,4 +251,12 @@ def restamp(header: m.FrameHeader, fj: FrameJob, seq: int) -> m.FrameHeader:
     times = m.StageTimes(
         t_pose=fj.t_pose, t_received=fj.t_received, t_render_start=now, t_render_end=now, t_encode_end=now
     )
-    return msgspec.structs.replace(header, stream=fj.stream, seq=seq, pose_id=fj.pose_id, times=times)
+    return msgspec.structs.replace(
+        header,
+        stream=fj.stream,
+        seq=seq,
+        pose_id=fj.pose_id,
+        times=times,
+        perspective=fj.perspective,
+        t_path=fj.t_path,
+    )

@@ -112,6 +112,9 @@ MINIMAL: list[Any] = [
     m.Presets(rid=23),
     m.GetSchema(rid=24),
     m.ParamSchema(rid=24, schema_json="[]"),
+    m.GetPerspectives(rid=25),
+    m.Perspectives(rid=25),
+    m.ChoosePerspective(rid=26, stream=1, name="sofa_closeup"),
 ]
 
 FULL: list[Any] = [
@@ -267,6 +270,19 @@ FULL: list[Any] = [
     m.Presets(rid=23, presets={"dusk": {"time_of_day": 19.5, "look": "vibrant"}}),
     m.GetSchema(rid=24),
     m.ParamSchema(rid=24, schema_json='[{"name": "exposure_ev", "type": "float"}]'),
+    m.GetPerspectives(rid=25, stream=7),
+    m.Perspectives(
+        rid=25,
+        perspectives=[
+            m.PerspectiveInfo(
+                name="sofa_closeup", T_world_camera=POSE, fov_y_deg=35.0, description="medium close", at_s=4.0
+            )
+        ],
+        current="sofa_closeup",
+        moving=True,
+        ready=["dolly_start"],
+    ),
+    m.ChoosePerspective(rid=26, stream=7, name="dolly_start", preset="fast", fps=30.0),
 ]
 
 VARIANTS: dict[str, Any] = {

@@ -897,6 +897,79 @@ struct ParamSchema {
 inline void read_value(const msgpack::object& o, ParamSchema& v, const char* field);
 inline void write_value(Packer& pk, const ParamSchema& v);
 
+/// The perspectives the scene offers (its shots) and what `stream` shows now. Any role. Answered
+struct GetPerspectives {
+  static constexpr const char* TAG = "get_perspectives";
+  std::int64_t rid{};  // required
+  std::int64_t stream{0};
+};
+[[nodiscard]] inline bool operator==(const GetPerspectives& a, const GetPerspectives& b) {
+  return a.rid == b.rid &&
+         a.stream == b.stream;
+}
+[[nodiscard]] inline bool operator!=(const GetPerspectives& a, const GetPerspectives& b) { return !(a == b); }
+inline void read_value(const msgpack::object& o, GetPerspectives& v, const char* field);
+inline void write_value(Packer& pk, const GetPerspectives& v);
+
+/// One offered perspective: a named camera pose of the scene.
+struct PerspectiveInfo {
+  std::string name{};  // required
+  Mat4 T_world_camera{};  // required
+  double fov_y_deg{60.0};
+  std::string description{""};
+  std::optional<double> at_s{};
+};
+[[nodiscard]] inline bool operator==(const PerspectiveInfo& a, const PerspectiveInfo& b) {
+  return a.name == b.name &&
+         a.T_world_camera == b.T_world_camera &&
+         a.fov_y_deg == b.fov_y_deg &&
+         a.description == b.description &&
+         a.at_s == b.at_s;
+}
+[[nodiscard]] inline bool operator!=(const PerspectiveInfo& a, const PerspectiveInfo& b) { return !(a == b); }
+inline void read_value(const msgpack::object& o, PerspectiveInfo& v, const char* field);
+inline void write_value(Packer& pk, const PerspectiveInfo& v);
+
+/// `Perspectives`
+struct Perspectives {
+  static constexpr const char* TAG = "perspectives";
+  std::int64_t rid{};  // required
+  std::vector<PerspectiveInfo> perspectives{};
+  std::string current{""};
+  bool moving{false};
+  std::vector<std::string> ready{};
+};
+[[nodiscard]] inline bool operator==(const Perspectives& a, const Perspectives& b) {
+  return a.rid == b.rid &&
+         a.perspectives == b.perspectives &&
+         a.current == b.current &&
+         a.moving == b.moving &&
+         a.ready == b.ready;
+}
+[[nodiscard]] inline bool operator!=(const Perspectives& a, const Perspectives& b) { return !(a == b); }
+inline void read_value(const msgpack::object& o, Perspectives& v, const char* field);
+inline void write_value(Packer& pk, const Perspectives& v);
+
+/// Move `stream` to perspective `name`: the server plans the transition from where the stream is
+struct ChoosePerspective {
+  static constexpr const char* TAG = "choose_perspective";
+  std::int64_t rid{};  // required
+  std::int64_t stream{};  // required
+  std::string name{};  // required
+  std::string preset{"cinematic"};
+  double fps{24.0};
+};
+[[nodiscard]] inline bool operator==(const ChoosePerspective& a, const ChoosePerspective& b) {
+  return a.rid == b.rid &&
+         a.stream == b.stream &&
+         a.name == b.name &&
+         a.preset == b.preset &&
+         a.fps == b.fps;
+}
+[[nodiscard]] inline bool operator!=(const ChoosePerspective& a, const ChoosePerspective& b) { return !(a == b); }
+inline void read_value(const msgpack::object& o, ChoosePerspective& v, const char* field);
+inline void write_value(Packer& pk, const ChoosePerspective& v);
+
 /// A change to shared state. A client that sees seq jump by more than one re-snapshots.
 struct StateDelta {
   static constexpr const char* TAG = "state_delta";
@@ -1081,6 +1154,8 @@ struct FrameHeader {
   std::int64_t scene_version{0};
   std::string look{""};
   std::string provenance{""};
+  std::string perspective{""};
+  double t_path{0.0};
 };
 [[nodiscard]] inline bool operator==(const FrameHeader& a, const FrameHeader& b) {
   return a.protocol == b.protocol &&
@@ -1095,7 +1170,9 @@ struct FrameHeader {
          a.times == b.times &&
          a.scene_version == b.scene_version &&
          a.look == b.look &&
-         a.provenance == b.provenance;
+         a.provenance == b.provenance &&
+         a.perspective == b.perspective &&
+         a.t_path == b.t_path;
 }
 [[nodiscard]] inline bool operator!=(const FrameHeader& a, const FrameHeader& b) { return !(a == b); }
 inline void read_value(const msgpack::object& o, FrameHeader& v, const char* field);
@@ -2361,6 +2438,133 @@ inline void read_value(const msgpack::object& o, ParamSchema& v, const char* fie
   (void)seen;
 }
 
+inline void write_value(Packer& pk, const GetPerspectives& v) {
+  const bool w0 = true;
+  const bool w1 = v.stream != 0;
+  pk.pack_map(static_cast<std::uint32_t>(1 + int(w0) + int(w1)));
+  write_value(pk, std::string_view("type"));
+  write_value(pk, std::string_view(GetPerspectives::TAG));
+  if (w0) { write_value(pk, std::string_view("rid")); write_value(pk, v.rid); }
+  if (w1) { write_value(pk, std::string_view("stream")); write_value(pk, v.stream); }
+}
+inline void read_value(const msgpack::object& o, GetPerspectives& v, const char* field) {
+  if (o.type != msgpack::type::MAP) detail::bad_type(field, "a GetPerspectives map", o);
+  std::uint64_t seen = 0;
+  for (std::uint32_t i = 0; i < o.via.map.size; ++i) {
+    const msgpack::object_kv& kv = o.via.map.ptr[i];
+    if (kv.key.type != msgpack::type::STR) continue;
+    const std::string_view k(kv.key.via.str.ptr, kv.key.via.str.size);
+    if (k == "rid") { read_value(kv.val, v.rid, "rid"); seen |= 1ULL; }
+    else if (k == "stream") { read_value(kv.val, v.stream, "stream"); seen |= 2ULL; }
+    else if (k == "type") detail::check_tag(kv.val, GetPerspectives::TAG);
+    // unknown keys are skipped: a newer peer may send fields this schema lacks
+  }
+  if (!(seen & 1ULL)) detail::missing("GetPerspectives", "rid");
+  (void)seen;
+}
+
+inline void write_value(Packer& pk, const PerspectiveInfo& v) {
+  const bool w0 = true;
+  const bool w1 = true;
+  const bool w2 = v.fov_y_deg != 60.0;
+  const bool w3 = v.description != "";
+  const bool w4 = v.at_s.has_value();
+  pk.pack_map(static_cast<std::uint32_t>(0 + int(w0) + int(w1) + int(w2) + int(w3) + int(w4)));
+  if (w0) { write_value(pk, std::string_view("name")); write_value(pk, v.name); }
+  if (w1) { write_value(pk, std::string_view("T_world_camera")); write_value(pk, v.T_world_camera); }
+  if (w2) { write_value(pk, std::string_view("fov_y_deg")); write_value(pk, v.fov_y_deg); }
+  if (w3) { write_value(pk, std::string_view("description")); write_value(pk, v.description); }
+  if (w4) { write_value(pk, std::string_view("at_s")); write_value(pk, v.at_s); }
+}
+inline void read_value(const msgpack::object& o, PerspectiveInfo& v, const char* field) {
+  if (o.type != msgpack::type::MAP) detail::bad_type(field, "a PerspectiveInfo map", o);
+  std::uint64_t seen = 0;
+  for (std::uint32_t i = 0; i < o.via.map.size; ++i) {
+    const msgpack::object_kv& kv = o.via.map.ptr[i];
+    if (kv.key.type != msgpack::type::STR) continue;
+    const std::string_view k(kv.key.via.str.ptr, kv.key.via.str.size);
+    if (k == "name") { read_value(kv.val, v.name, "name"); seen |= 1ULL; }
+    else if (k == "T_world_camera") { read_value(kv.val, v.T_world_camera, "T_world_camera"); seen |= 2ULL; }
+    else if (k == "fov_y_deg") { read_value(kv.val, v.fov_y_deg, "fov_y_deg"); seen |= 4ULL; }
+    else if (k == "description") { read_value(kv.val, v.description, "description"); seen |= 8ULL; }
+    else if (k == "at_s") { read_value(kv.val, v.at_s, "at_s"); seen |= 16ULL; }
+    // unknown keys are skipped: a newer peer may send fields this schema lacks
+  }
+  if (!(seen & 1ULL)) detail::missing("PerspectiveInfo", "name");
+  if (!(seen & 2ULL)) detail::missing("PerspectiveInfo", "T_world_camera");
+  (void)seen;
+}
+
+inline void write_value(Packer& pk, const Perspectives& v) {
+  const bool w0 = true;
+  const bool w1 = !v.perspectives.empty();
+  const bool w2 = v.current != "";
+  const bool w3 = v.moving != false;
+  const bool w4 = !v.ready.empty();
+  pk.pack_map(static_cast<std::uint32_t>(1 + int(w0) + int(w1) + int(w2) + int(w3) + int(w4)));
+  write_value(pk, std::string_view("type"));
+  write_value(pk, std::string_view(Perspectives::TAG));
+  if (w0) { write_value(pk, std::string_view("rid")); write_value(pk, v.rid); }
+  if (w1) { write_value(pk, std::string_view("perspectives")); write_value(pk, v.perspectives); }
+  if (w2) { write_value(pk, std::string_view("current")); write_value(pk, v.current); }
+  if (w3) { write_value(pk, std::string_view("moving")); write_value(pk, v.moving); }
+  if (w4) { write_value(pk, std::string_view("ready")); write_value(pk, v.ready); }
+}
+inline void read_value(const msgpack::object& o, Perspectives& v, const char* field) {
+  if (o.type != msgpack::type::MAP) detail::bad_type(field, "a Perspectives map", o);
+  std::uint64_t seen = 0;
+  for (std::uint32_t i = 0; i < o.via.map.size; ++i) {
+    const msgpack::object_kv& kv = o.via.map.ptr[i];
+    if (kv.key.type != msgpack::type::STR) continue;
+    const std::string_view k(kv.key.via.str.ptr, kv.key.via.str.size);
+    if (k == "rid") { read_value(kv.val, v.rid, "rid"); seen |= 1ULL; }
+    else if (k == "perspectives") { read_value(kv.val, v.perspectives, "perspectives"); seen |= 2ULL; }
+    else if (k == "current") { read_value(kv.val, v.current, "current"); seen |= 4ULL; }
+    else if (k == "moving") { read_value(kv.val, v.moving, "moving"); seen |= 8ULL; }
+    else if (k == "ready") { read_value(kv.val, v.ready, "ready"); seen |= 16ULL; }
+    else if (k == "type") detail::check_tag(kv.val, Perspectives::TAG);
+    // unknown keys are skipped: a newer peer may send fields this schema lacks
+  }
+  if (!(seen & 1ULL)) detail::missing("Perspectives", "rid");
+  (void)seen;
+}
+
+inline void write_value(Packer& pk, const ChoosePerspective& v) {
+  const bool w0 = true;
+  const bool w1 = true;
+  const bool w2 = true;
+  const bool w3 = v.preset != "cinematic";
+  const bool w4 = v.fps != 24.0;
+  pk.pack_map(static_cast<std::uint32_t>(1 + int(w0) + int(w1) + int(w2) + int(w3) + int(w4)));
+  write_value(pk, std::string_view("type"));
+  write_value(pk, std::string_view(ChoosePerspective::TAG));
+  if (w0) { write_value(pk, std::string_view("rid")); write_value(pk, v.rid); }
+  if (w1) { write_value(pk, std::string_view("stream")); write_value(pk, v.stream); }
+  if (w2) { write_value(pk, std::string_view("name")); write_value(pk, v.name); }
+  if (w3) { write_value(pk, std::string_view("preset")); write_value(pk, v.preset); }
+  if (w4) { write_value(pk, std::string_view("fps")); write_value(pk, v.fps); }
+}
+inline void read_value(const msgpack::object& o, ChoosePerspective& v, const char* field) {
+  if (o.type != msgpack::type::MAP) detail::bad_type(field, "a ChoosePerspective map", o);
+  std::uint64_t seen = 0;
+  for (std::uint32_t i = 0; i < o.via.map.size; ++i) {
+    const msgpack::object_kv& kv = o.via.map.ptr[i];
+    if (kv.key.type != msgpack::type::STR) continue;
+    const std::string_view k(kv.key.via.str.ptr, kv.key.via.str.size);
+    if (k == "rid") { read_value(kv.val, v.rid, "rid"); seen |= 1ULL; }
+    else if (k == "stream") { read_value(kv.val, v.stream, "stream"); seen |= 2ULL; }
+    else if (k == "name") { read_value(kv.val, v.name, "name"); seen |= 4ULL; }
+    else if (k == "preset") { read_value(kv.val, v.preset, "preset"); seen |= 8ULL; }
+    else if (k == "fps") { read_value(kv.val, v.fps, "fps"); seen |= 16ULL; }
+    else if (k == "type") detail::check_tag(kv.val, ChoosePerspective::TAG);
+    // unknown keys are skipped: a newer peer may send fields this schema lacks
+  }
+  if (!(seen & 1ULL)) detail::missing("ChoosePerspective", "rid");
+  if (!(seen & 2ULL)) detail::missing("ChoosePerspective", "stream");
+  if (!(seen & 4ULL)) detail::missing("ChoosePerspective", "name");
+  (void)seen;
+}
+
 inline void write_value(Packer& pk, const StateDelta& v) {
   const bool w0 = true;
   const bool w1 = !v.values.empty();
@@ -2666,7 +2870,9 @@ inline void write_value(Packer& pk, const FrameHeader& v) {
   const bool w10 = v.scene_version != 0;
   const bool w11 = v.look != "";
   const bool w12 = v.provenance != "";
-  pk.pack_map(static_cast<std::uint32_t>(1 + int(w0) + int(w1) + int(w2) + int(w3) + int(w4) + int(w5) + int(w6) + int(w7) + int(w8) + int(w9) + int(w10) + int(w11) + int(w12)));
+  const bool w13 = v.perspective != "";
+  const bool w14 = v.t_path != 0.0;
+  pk.pack_map(static_cast<std::uint32_t>(1 + int(w0) + int(w1) + int(w2) + int(w3) + int(w4) + int(w5) + int(w6) + int(w7) + int(w8) + int(w9) + int(w10) + int(w11) + int(w12) + int(w13) + int(w14)));
   write_value(pk, std::string_view("type"));
   write_value(pk, std::string_view(FrameHeader::TAG));
   if (w0) { write_value(pk, std::string_view("protocol")); write_value(pk, v.protocol); }
@@ -2682,6 +2888,8 @@ inline void write_value(Packer& pk, const FrameHeader& v) {
   if (w10) { write_value(pk, std::string_view("scene_version")); write_value(pk, v.scene_version); }
   if (w11) { write_value(pk, std::string_view("look")); write_value(pk, v.look); }
   if (w12) { write_value(pk, std::string_view("provenance")); write_value(pk, v.provenance); }
+  if (w13) { write_value(pk, std::string_view("perspective")); write_value(pk, v.perspective); }
+  if (w14) { write_value(pk, std::string_view("t_path")); write_value(pk, v.t_path); }
 }
 inline void read_value(const msgpack::object& o, FrameHeader& v, const char* field) {
   if (o.type != msgpack::type::MAP) detail::bad_type(field, "a FrameHeader map", o);
@@ -2703,6 +2911,8 @@ inline void read_value(const msgpack::object& o, FrameHeader& v, const char* fie
     else if (k == "scene_version") { read_value(kv.val, v.scene_version, "scene_version"); seen |= 1024ULL; }
     else if (k == "look") { read_value(kv.val, v.look, "look"); seen |= 2048ULL; }
     else if (k == "provenance") { read_value(kv.val, v.provenance, "provenance"); seen |= 4096ULL; }
+    else if (k == "perspective") { read_value(kv.val, v.perspective, "perspective"); seen |= 8192ULL; }
+    else if (k == "t_path") { read_value(kv.val, v.t_path, "t_path"); seen |= 16384ULL; }
     else if (k == "type") detail::check_tag(kv.val, FrameHeader::TAG);
     // unknown keys are skipped: a newer peer may send fields this schema lacks
   }
@@ -2781,7 +2991,7 @@ inline void write_value(Packer& pk, const CameraModel& v) {
 }
 
 // -- one tagged union per plane and direction ----------------------------------------------------
-using ControlRequest = std::variant<Hello, Ping, Bye, OpenStream, CloseStream, GetState, SetParams, GetScene, GetSceneChunk, Generate, CameraReport, Edit, Undo, Redo, Branch, Checkout, GetHistory, Diff, SavePreset, ApplyPreset, ListPresets, GetSchema>;
+using ControlRequest = std::variant<Hello, Ping, Bye, OpenStream, CloseStream, GetState, SetParams, GetScene, GetSceneChunk, Generate, CameraReport, Edit, Undo, Redo, Branch, Checkout, GetHistory, Diff, SavePreset, ApplyPreset, ListPresets, GetSchema, GetPerspectives, ChoosePerspective>;
 inline void read_value(const msgpack::object& o, ControlRequest& v, const char* field);
 inline void write_value(Packer& pk, const ControlRequest& v);
 
@@ -2809,6 +3019,8 @@ inline void read_value(const msgpack::object& o, ControlRequest& v, const char* 
   if (tag == ApplyPreset::TAG) { ApplyPreset x; read_value(o, x, field); v = std::move(x); return; }
   if (tag == ListPresets::TAG) { ListPresets x; read_value(o, x, field); v = std::move(x); return; }
   if (tag == GetSchema::TAG) { GetSchema x; read_value(o, x, field); v = std::move(x); return; }
+  if (tag == GetPerspectives::TAG) { GetPerspectives x; read_value(o, x, field); v = std::move(x); return; }
+  if (tag == ChoosePerspective::TAG) { ChoosePerspective x; read_value(o, x, field); v = std::move(x); return; }
   throw UnknownMessage(tag, "ControlRequest");
 }
 inline void write_value(Packer& pk, const ControlRequest& v) {
@@ -2821,7 +3033,7 @@ inline void write_value(Packer& pk, const ControlRequest& v) {
   return v;
 }
 
-using ControlReply = std::variant<Welcome, Error, Ok, Pong, StreamOpened, StateSnapshot, SceneInfo, SceneChunk, HistoryLog, HistoryDiff, Presets, ParamSchema, ServerBye>;
+using ControlReply = std::variant<Welcome, Error, Ok, Pong, StreamOpened, StateSnapshot, SceneInfo, SceneChunk, HistoryLog, HistoryDiff, Presets, ParamSchema, Perspectives, ServerBye>;
 inline void read_value(const msgpack::object& o, ControlReply& v, const char* field);
 inline void write_value(Packer& pk, const ControlReply& v);
 
@@ -2839,6 +3051,7 @@ inline void read_value(const msgpack::object& o, ControlReply& v, const char* fi
   if (tag == HistoryDiff::TAG) { HistoryDiff x; read_value(o, x, field); v = std::move(x); return; }
   if (tag == Presets::TAG) { Presets x; read_value(o, x, field); v = std::move(x); return; }
   if (tag == ParamSchema::TAG) { ParamSchema x; read_value(o, x, field); v = std::move(x); return; }
+  if (tag == Perspectives::TAG) { Perspectives x; read_value(o, x, field); v = std::move(x); return; }
   if (tag == ServerBye::TAG) { ServerBye x; read_value(o, x, field); v = std::move(x); return; }
   throw UnknownMessage(tag, "ControlReply");
 }
