@@ -254,6 +254,7 @@ class PerspectiveService:
                 T_world_camera=tuple(float(x) for x in np.asarray(b.T_world_camera).ravel()),
                 fov_y_deg=float(b.fov_y_deg),
                 description=b.description[:4096],
+                at_s=b.at_s,
             )
             for b in offered(self.server.scenes.scene)
         ]

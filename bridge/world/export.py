@@ -242,6 +242,7 @@ def export_glb(scene: Scene) -> bytes:
                             "kind": b.kind,
                             "description": b.description,
                             "fov_y_deg": b.fov_y_deg,
+                            **({"at_s": b.at_s} if b.at_s is not None else {}),
                         },
                     }
                 )
@@ -439,6 +440,7 @@ def manifest(scene: Scene) -> dict[str, Any]:
                 "fov_y_deg": b.fov_y_deg,
                 "position": _rounded(b.T_world_camera[:3, 3]),
                 "T_world_camera": [_rounded(r) for r in b.T_world_camera],
+                **({"at_s": b.at_s} if b.at_s is not None else {}),
             }
             for b in scene.bookmarks
         ],

@@ -228,6 +228,8 @@ class Bookmark:
     fov_y_deg: float = 60.0
     kind: Literal["bookmark", "spawn", "shot"] = "bookmark"
     description: str = ""
+    at_s: float | None = None
+    """For shots on a timeline: when this perspective comes up, seconds from the start."""
 
 
 @dataclass

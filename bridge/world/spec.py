@@ -17,6 +17,7 @@ import tomllib
 from bridge.errors import ConfigError, SceneError
 
 __all__ = [
+    "ShotSpec",
     "spec_from_toml",
     "BIOMES",
     "ERAS",
@@ -92,6 +93,20 @@ class InteriorParams(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, o
     """Add a film-studio kit: cyclorama wall, light stands, truss and camera dolly."""
 
 
+class ShotSpec(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
+    """A named perspective offered to viewers (`[[shots]]` in TOML), optionally on a timeline."""
+
+    name: str
+    eye: list[float]
+    """Camera position, metres (x, y, z; Y up)."""
+    look_at: list[float]
+    """Point the camera looks at."""
+    fov_y_deg: float = 60.0
+    at_s: float | None = None
+    """When the shot comes up on the timeline, seconds from the start; none = offered any time."""
+    description: str = ""
+
+
 class WorldSpec(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
     """Everything a builder needs to make a set; the same spec and seed give the same scene."""
 
@@ -124,6 +139,8 @@ class WorldSpec(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_d
     city: CityParams = msgspec.field(default_factory=CityParams)
     terrain: TerrainParams = msgspec.field(default_factory=TerrainParams)
     interior: InteriorParams = msgspec.field(default_factory=InteriorParams)
+    shots: list[ShotSpec] = msgspec.field(default_factory=list)
+    """Named perspectives; when given they replace the builder's own shots."""
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.time_of_day_h <= 24.0:
@@ -134,6 +151,22 @@ class WorldSpec(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_d
             raise ConfigError(f"`terrain.resolution` must be 16..2048 samples, got {self.terrain.resolution}")
         if not 2.0 <= min(self.interior.width_m, self.interior.depth_m, self.interior.height_m):
             raise ConfigError("`interior` width, depth and height must each be at least 2 metres")
+        seen: set[str] = set()
+        for i, shot in enumerate(self.shots):
+            where = f"`shots[{i}]` ({shot.name!r})"
+            if shot.name in seen:
+                raise ConfigError(f"{where}: the name is used twice; shot names must be unique")
+            seen.add(shot.name)
+            if len(shot.eye) != 3 or len(shot.look_at) != 3:
+                raise ConfigError(
+                    f"{where}: `eye` and `look_at` must be three numbers each, like [0, 1.7, 5]"
+                )
+            if shot.eye == shot.look_at:
+                raise ConfigError(f"{where}: `look_at` must differ from `eye`")
+            if not 1.0 <= shot.fov_y_deg <= 170.0:
+                raise ConfigError(f"{where}: `fov_y_deg` must be 1..170 degrees, got {shot.fov_y_deg}")
+            if shot.at_s is not None and shot.at_s < 0:
+                raise ConfigError(f"{where}: `at_s` must be 0 or more seconds, got {shot.at_s}")
         for c in self.accent_colors:
             if len(c) != 7 or c[0] != "#" or any(ch not in "0123456789abcdefABCDEF" for ch in c[1:]):
                 raise ConfigError(f"`accent_colors`: {c!r} is not a colour; write it as '#rrggbb'")

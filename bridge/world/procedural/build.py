@@ -14,7 +14,7 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
-from bridge.errors import SceneError
+from bridge.errors import ConfigError, SceneError
 from bridge.world.procedural.city import build_city
 from bridge.world.procedural.common import environment_from_spec, pose
 from bridge.world.procedural.interior import build_interior
@@ -80,8 +80,31 @@ def build_scene(
         scene.bookmarks.extend(facts["bookmarks"])  # type: ignore[arg-type]
     if scene.triangle_count == 0:
         raise SceneError(f"spec {spec.name!r} produced no geometry; check `size_m`, `place` and the sketch")
+    if spec.shots:
+        _declared_shots(scene, spec)
     report(1.0, "done")
     return scene
+
+
+def _declared_shots(scene: Scene, spec: WorldSpec) -> None:
+    """The spec's `[[shots]]` replace the builder's own shots (bookmarks and the spawn point stay)."""
+    taken = {b.name for b in scene.bookmarks if b.kind != "shot"}
+    scene.bookmarks = [b for b in scene.bookmarks if b.kind != "shot"]
+    for shot in spec.shots:
+        if shot.name in taken:
+            raise ConfigError(
+                f"shot {shot.name!r} has the name of a bookmark the builder made; rename the shot"
+            )
+        b = pose(
+            shot.name,
+            np.asarray(shot.eye),
+            np.asarray(shot.look_at),
+            "shot",
+            shot.fov_y_deg,
+            shot.description,
+        )
+        b.at_s = shot.at_s
+        scene.bookmarks.append(b)
 
 
 def _load_panorama(scene: Scene, path: str) -> None:
