@@ -136,9 +136,11 @@ def _timed(curve: Curve, vlim: np.ndarray, pr: Preset, k: float, v0: float) -> t
     return s_out, np.maximum(v_out, 0.0)
 
 
-def measure(path: CameraPath, dt: float = 0.01, horizontal: bool = False) -> dict[str, float]:
-    """Peak speed, acceleration, jerk (finite differences) and yaw/pitch rate of a path."""
-    t = np.arange(0.0, path.duration + dt / 2, dt)
+def measure(
+    path: CameraPath, dt: float = 0.01, horizontal: bool = False, start: float = 0.0
+) -> dict[str, float]:
+    """Peak speed, acceleration, jerk (finite differences) and yaw/pitch rate of a path, from `start` s on."""
+    t = np.arange(min(start, max(0.0, path.duration - 4 * dt)), path.duration + dt / 2, dt)
     p = path.position(t)
     if horizontal:
         p = p[:, [0, 2]]
@@ -180,6 +182,9 @@ def time_path(
     if curve.length < 1e-3:
         return _turn_in_place(curve.points[0], angles[0], angles[-1], pr, meta)
     ang_s = CubicSpline(curve.s, angles, axis=0)
+    # An interruption inherits a velocity the new path must keep (continuity wins over the limits), so its
+    # first moments may exceed them; judging those would only slow the whole path down (k → 0.1).
+    transient = v0 / pr.max_accel + pr.max_accel / pr.max_jerk if v0 > 0 else 0.0
     k, path = 1.0, None
     for _ in range(8):
         s_t, v_t = _timed(curve, _limits(curve, angles, pr, k, cap), pr, k, v0)
@@ -196,7 +201,7 @@ def time_path(
             vel[0] = v0_vec  # exact continuity with the path this one interrupts
         ang = np.column_stack([ang_s(s_t[idx]), np.zeros(len(idx))])
         path = CameraPath(times, pos, ang, vel, meta)
-        m = measure(path, horizontal=vertical is not None)
+        m = measure(path, horizontal=vertical is not None, start=transient)
         if _within(m, pr, cap):
             break
         k *= 0.75
