@@ -258,12 +258,13 @@ class AsyncClient:
                 pass
         # Cancel until done: on Python 3.11 `asyncio.wait_for` swallows a cancel that lands as its inner
         # future completes, and the heartbeat loop would then run on (and close() hang) forever.
-        pending = {t for t in self._tasks if not t.done()}
+        tasks = [*self._tasks, *([self._recovering] if self._recovering is not None else [])]
+        pending = {t for t in tasks if not t.done()}
         while pending:
             for t in pending:
                 t.cancel()
             _, pending = await asyncio.wait(pending, timeout=0.5)
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
         self.ctx.destroy(linger=0)
 
     async def __aenter__(self) -> AsyncClient:
