@@ -438,7 +438,7 @@ class Server:
         cache = self.studio.cache
 
         def render(source: FrameSource) -> tuple[m.FrameHeader, list[Any]]:
-            header, parts = framing.encode_frame(fj, source.render(fj.job), seq, seq)
+            header, parts = framing.encode_frame(fj, source.render(fj.job), seq)
             if key is not None:
                 cache.put(key, (header, parts), nbytes_of(parts))
             return header, parts

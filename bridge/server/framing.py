@@ -176,9 +176,7 @@ def _depth_f16(depth: np.ndarray, fresh: bool) -> np.ndarray:
     return d16
 
 
-def encode_frame(
-    fj: FrameJob, result: RenderResult, seq: int, seq_stream: int
-) -> tuple[m.FrameHeader, list[Any]]:
+def encode_frame(fj: FrameJob, result: RenderResult, seq: int) -> tuple[m.FrameHeader, list[Any]]:
     """Build the header and payload parts. Parts are buffers the transport sends zero-copy."""
     job = fj.job
     parts: list[Any] = []
@@ -211,7 +209,7 @@ def encode_frame(
     t_encode_end = time.monotonic_ns()
     header = m.FrameHeader(
         stream=fj.stream,
-        seq=seq_stream,
+        seq=seq,
         pose_id=fj.pose_id,
         projection=job.projection,
         near=job.near,

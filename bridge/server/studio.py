@@ -63,6 +63,7 @@ class StudioService:
 
     def __init__(self, server: Server, seed: Mapping[str, m.ParamValue]) -> None:
         self.server = server
+        self._render_hash: tuple[int, str] = (-1, "")
         cfg = server.config
         self._tmpdir: str | None = None
         path = cfg.history_path
@@ -97,9 +98,13 @@ class StudioService:
         self.server.state.update({**self.history.values, **self.head_keys()}, author="history")
 
     def render_hash(self) -> str:
-        """The parameter hash of what the renderer sees now (the studio parameters only)."""
-        values = self.server.state.values
-        return params_hash({k: values.get(k) for k in PARAMS})
+        """The parameter hash of what the renderer sees now (the studio parameters only). Memoised by
+        state seq: it is read for every frame, and the state changes only when someone edits it."""
+        seq = self.server.state.seq
+        if self._render_hash[0] != seq:
+            values = self.server.state.values
+            self._render_hash = (seq, params_hash({k: values.get(k) for k in PARAMS}))
+        return self._render_hash[1]
 
     # -- requests -------------------------------------------------------------------------------
 
