@@ -12,6 +12,7 @@ import weakref
 from dataclasses import dataclass
 from typing import Any, cast
 
+import msgspec
 import numpy as np
 
 from bridge.protocol import codec
@@ -234,8 +235,6 @@ def encode_frame(fj: FrameJob, result: RenderResult, seq: int) -> tuple[m.FrameH
 
 def header_bytes_with_send_time(header: m.FrameHeader) -> bytes:
     """Stamp t_send and encode; called by the loop immediately before the send."""
-    import msgspec
-
     times = msgspec.structs.replace(header.times, t_send=time.monotonic_ns())
     return codec.encode(msgspec.structs.replace(header, times=times))
 
@@ -243,7 +242,6 @@ def header_bytes_with_send_time(header: m.FrameHeader) -> bytes:
 def restamp(header: m.FrameHeader, fj: FrameJob, seq: int) -> m.FrameHeader:
     """A cached frame's header for a new request: its stream, seq, pose id and times (no render ran:
     render start = end = encode end = now), the cached views, parts and provenance unchanged."""
-    import msgspec
 
     now = time.monotonic_ns()
     times = m.StageTimes(
