@@ -13,8 +13,8 @@ demo: setup
 	$(VENV)/bin/vpbridge demo --out out
 
 lint: setup
-	$(VENV)/bin/ruff check bridge tests bench docs/examples engine_plugin
-	$(VENV)/bin/ruff format --check bridge tests bench docs/examples engine_plugin
+	$(VENV)/bin/ruff check bridge xr tests bench docs/examples engine_plugin
+	$(VENV)/bin/ruff format --check bridge xr tests bench docs/examples engine_plugin
 
 typecheck: setup
 	$(VENV)/bin/mypy

@@ -178,7 +178,10 @@ class SceneRenderer:
 
     # -- per frame -------------------------------------------------------------------------------
 
-    def render(self, job: RenderJob) -> RenderResult:
+    def render(self, job: RenderJob, *, readback: bool = True) -> RenderResult:
+        """Render `job`. With `readback=False` nothing is copied to the CPU: the views come back with
+        no arrays and the last view stays in `output_textures(size)` for a GPU consumer (the XR
+        viewer blits it straight into a swapchain image)."""
         t0 = time.monotonic_ns()
         self._check(job)
         look = str(job.params.get("look", "neutral") or "neutral")
@@ -199,9 +202,13 @@ class SceneRenderer:
                 self._equirect_view(view, job)
             else:
                 self._perspective_view(view, job, lit)
-            out.start_read(slot, job.want_color, job.want_depth, job.want_ids)
+            if readback:
+                out.start_read(slot, job.want_color, job.want_depth, job.want_ids)
         rendered: list[RenderedView] = [
-            out.finish_read(slot, job.want_color, job.want_depth, job.want_ids) for slot in range(len(views))
+            out.finish_read(slot, job.want_color, job.want_depth, job.want_ids)
+            if readback
+            else RenderedView(None, None)
+            for slot in range(len(views))
         ]
         return RenderResult(
             rendered,
@@ -211,6 +218,13 @@ class SceneRenderer:
             t_render_start_ns=t0,
             t_render_end_ns=time.monotonic_ns(),
         )
+
+    def output_textures(self, size: tuple[int, int]) -> tuple[moderngl.Texture, moderngl.Texture]:
+        """The post pass's colour (RGBA8, sRGB-encoded values, row 0 at the top) and linear depth
+        (R32F metres, +inf for sky) textures for `size`: what the last view rendered at that size
+        left behind."""
+        out = self._output(size)
+        return out.color, out.depth
 
     def _any_point_light(self) -> bool:
         return any(
