@@ -27,6 +27,8 @@ COMMANDS = (
     "plan",
     "params",
     "history",
+    "xr",
+    "view",
 )
 
 
