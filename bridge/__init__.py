@@ -23,7 +23,7 @@ from bridge.protocol.messages import PROTOCOL_VERSION
 __version__ = "0.1.0"
 
 # Imported after __version__: the client and server read it.
-from bridge.client import AsyncClient, AsyncStream
+from bridge.client import AsyncClient, AsyncStream, SharedBookmark
 from bridge.client_sync import Client, Stream
 from bridge.protocol.frames import Frame
 
@@ -58,6 +58,7 @@ __all__ = [
     "Server",
     "ServerConfig",
     "ServerThread",
+    "SharedBookmark",
     "Stream",
     "look_at",
     "ConfigError",

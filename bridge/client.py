@@ -17,7 +17,8 @@ import json
 import logging
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
@@ -34,7 +35,7 @@ from bridge.protocol.frames import Frame, decode_frame
 from bridge.transport.security import ClientKeys, load_client_keys
 from bridge.transport.sockets import Heartbeat, SocketOptions, configure, connect
 
-__all__ = ["AsyncClient", "AsyncStream"]
+__all__ = ["AsyncClient", "AsyncStream", "SharedBookmark", "bookmarks_from_state"]
 
 log = logging.getLogger("vpbridge.client")
 
@@ -44,6 +45,66 @@ def _mat(pose: Any) -> tuple[float, ...]:
     if a.shape != (4, 4) and a.shape != (16,):
         raise ValueError(f"`pose` must be a 4×4 matrix (T_world_camera), got shape {a.shape}")
     return tuple(float(x) for x in a.ravel())
+
+
+BOOKMARK_PREFIX = "bookmark."
+"""State key of a shared bookmark: 16 pose floats (row-major T_world_camera) + fov_y_deg."""
+BOOKMARK_INFO_PREFIX = "bookmark_info."
+"""State key of its metadata: JSON text {"kind", "note", "author", "time_ns"}."""
+
+
+@dataclass(frozen=True)
+class SharedBookmark:
+    """A named camera pose: a shared one (saved by a client, in the state as `bookmark.<name>`) or, from
+    `scene_bookmarks()`, one of the scene's own (read-only, `shared=False`)."""
+
+    name: str
+    T_world_camera: tuple[float, ...]
+    """16 floats, row-major; `pose` is the same as a (4, 4) array."""
+    fov_y_deg: float = 60.0
+    note: str = ""
+    """Free text (the scene's own bookmarks: their description)."""
+    kind: str = "bookmark"
+    author: str = ""
+    """The client name of who saved it ("" for the scene's own)."""
+    time_ns: int = 0
+    """When it was saved (wall clock, ns since the Unix epoch; 0 for the scene's own)."""
+    shared: bool = True
+    """False for the scene's own bookmarks (read-only: saving or deleting that name is CONFLICT)."""
+
+    @property
+    def pose(self) -> np.ndarray:
+        """`T_world_camera` as a (4, 4) float64 array (camera → world, −Z forward, Y up, metres)."""
+        return np.asarray(self.T_world_camera, np.float64).reshape(4, 4)
+
+
+def bookmarks_from_state(state: Mapping[str, m.ParamValue]) -> dict[str, SharedBookmark]:
+    """The shared bookmarks in a state map (`bookmark.<name>` + `bookmark_info.<name>`), by name.
+    Malformed entries are skipped; floats past the 17th and unknown JSON keys are ignored."""
+    out: dict[str, SharedBookmark] = {}
+    for key, value in state.items():
+        if not key.startswith(BOOKMARK_PREFIX) or not isinstance(value, list) or len(value) < 17:
+            continue
+        name = key[len(BOOKMARK_PREFIX) :]
+        info: Any = {}
+        text = state.get(BOOKMARK_INFO_PREFIX + name)
+        if isinstance(text, str):
+            try:
+                info = json.loads(text)
+            except ValueError:
+                info = {}
+        if not isinstance(info, dict):
+            info = {}
+        out[name] = SharedBookmark(
+            name=name,
+            T_world_camera=tuple(float(x) for x in value[:16]),
+            fov_y_deg=float(value[16]),
+            note=str(info.get("note", "")),
+            kind=str(info.get("kind", "bookmark")),
+            author=str(info.get("author", "")),
+            time_ns=int(info.get("time_ns", 0) or 0),
+        )
+    return dict(sorted(out.items()))
 
 
 class AsyncStream:
@@ -431,6 +492,72 @@ class AsyncClient:
         reply: m.ParamSchema = await self.request(m.GetSchema(rid=0))
         records: list[dict[str, Any]] = json.loads(reply.schema_json)
         return records
+
+    async def save_bookmark(
+        self,
+        name: str,
+        T_world_camera: Any,
+        *,
+        fov_y_deg: float = 60.0,
+        note: str = "",
+        kind: str = "bookmark",
+    ) -> int:
+        """Save (or replace) shared bookmark `name` of the current scene at `T_world_camera` (4×4 or
+        16 floats, row-major); any role. Durable on the server when this returns, and (when following
+        state) already in `bookmarks()`. Returns the state seq. RemoteError: BAD_REQUEST (name, kind,
+        pose), CONFLICT (a name of the scene's own bookmarks), RATE_LIMITED (the scene is full)."""
+        ok: m.Ok = await self.request(
+            m.SaveBookmark(
+                rid=0,
+                name=name,
+                T_world_camera=_mat(T_world_camera),
+                fov_y_deg=fov_y_deg,
+                note=note,
+                kind=kind,
+            )
+        )
+        return await self._seen(int(ok.detail))
+
+    async def delete_bookmark(self, name: str) -> int:
+        """Delete shared bookmark `name`; any role. Returns the state seq. RemoteError NOT_FOUND when there
+        is none, CONFLICT for one of the scene's own."""
+        ok: m.Ok = await self.request(m.DeleteBookmark(rid=0, name=name))
+        return await self._seen(int(ok.detail))
+
+    def bookmarks(self) -> dict[str, SharedBookmark]:
+        """The current scene's shared bookmarks by name, from the followed state (`follow_state=True`)."""
+        return bookmarks_from_state(self.state)
+
+    async def scene_bookmarks(self) -> dict[str, SharedBookmark]:
+        """The scene's own bookmarks (read-only; spawn points, bookmarks, shots) from the `GetScene`
+        manifest, by name, with `shared=False`; {} when the server has no scene. Every bookmark a client
+        can show: `{**await c.scene_bookmarks(), **c.bookmarks()}` (the names never clash)."""
+        try:
+            info: m.SceneInfo = await self.request(m.GetScene(rid=0))
+        except RemoteError as exc:
+            if exc.code == "NOT_FOUND":
+                return {}
+            raise
+        out: dict[str, SharedBookmark] = {}
+        for b in json.loads(info.manifest).get("bookmarks", []):
+            out[b["name"]] = SharedBookmark(
+                name=b["name"],
+                T_world_camera=tuple(float(x) for x in np.asarray(b["T_world_camera"], np.float64).ravel()),
+                fov_y_deg=float(b.get("fov_y_deg", 60.0)),
+                note=str(b.get("description", "")),
+                kind=str(b.get("kind", "bookmark")),
+                shared=False,
+            )
+        return out
+
+    async def _seen(self, seq: int) -> int:
+        """Wait (best effort, up to `timeout`) until the followed state has caught up with `seq`."""
+        if self.follow_state:
+            try:
+                await self.wait_state(lambda _s: self.state_seq >= seq)
+            except Timeout:
+                log.warning("state seq %d not seen within %g s", seq, self.timeout)
+        return seq
 
     async def get_scene(self, *, chunk_bytes: int = 1 << 20) -> tuple[bytes, dict[str, Any]]:
         """The current scene as (GLB bytes, manifest). Chunks are pulled a few at a time and checked by hash."""

@@ -13,7 +13,7 @@ from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
 
-from bridge.client import AsyncClient, AsyncStream
+from bridge.client import AsyncClient, AsyncStream, SharedBookmark
 from bridge.errors import Timeout
 from bridge.protocol import messages as m
 from bridge.protocol.frames import Frame
@@ -205,6 +205,30 @@ class Client:
 
     def param_schema(self) -> list[dict[str, Any]]:
         return self._run(self.inner.param_schema())
+
+    def save_bookmark(
+        self,
+        name: str,
+        T_world_camera: Any,
+        *,
+        fov_y_deg: float = 60.0,
+        note: str = "",
+        kind: str = "bookmark",
+    ) -> int:
+        return self._run(
+            self.inner.save_bookmark(name, T_world_camera, fov_y_deg=fov_y_deg, note=note, kind=kind),
+            self.timeout * 2 + 1.0,
+        )
+
+    def delete_bookmark(self, name: str) -> int:
+        return self._run(self.inner.delete_bookmark(name), self.timeout * 2 + 1.0)
+
+    def bookmarks(self) -> dict[str, SharedBookmark]:
+        """The current scene's shared bookmarks by name, from the followed state."""
+        return self.inner.bookmarks()
+
+    def scene_bookmarks(self) -> dict[str, SharedBookmark]:
+        return self._run(self.inner.scene_bookmarks(), self.timeout * 4)
 
     def get_scene(self, *, chunk_bytes: int = 1 << 20) -> tuple[bytes, dict[str, Any]]:
         return self._run(self.inner.get_scene(chunk_bytes=chunk_bytes), self.timeout * 4)

@@ -31,6 +31,7 @@ __all__ = [
     "ControlReply",
     "ControlRequest",
     "Credit",
+    "DeleteBookmark",
     "DepthEncoding",
     "Diff",
     "Edit",
@@ -76,6 +77,7 @@ __all__ = [
     "Redo",
     "RequestId",
     "Role",
+    "SaveBookmark",
     "SavePreset",
     "SceneChunk",
     "SceneInfo",
@@ -603,6 +605,37 @@ class ChoosePerspective(_Msg, kw_only=True, frozen=True):
     fps: Annotated[float, Meta(gt=0.0, le=240.0)] = 24.0
 
 
+# -- control plane: shared bookmarks -------------------------------------------------------------
+
+
+class SaveBookmark(_Msg, kw_only=True, frozen=True):
+    """Save (or replace) a shared bookmark of the current scene: a named camera pose every client sees
+    (any role; a scout in a headset is a viewer). Durable (the studio's SQLite, keyed by scene) before
+    the `Ok` (detail: the new state seq); published as `bookmark.<name>` (16 pose floats row-major +
+    `fov_y_deg`) and `bookmark_info.<name>` (JSON text: kind, note, author, time_ns). BAD_REQUEST for a
+    bad name, kind or pose; CONFLICT for a name of the scene's own (read-only) bookmarks."""
+
+    rid: RequestId
+    name: Name
+    """1–64 characters: letters, digits, space, `_ . -`; starts with a letter or digit, no trailing space."""
+    T_world_camera: Mat4
+    """The bookmarked camera's pose in the world, OpenGL convention, −Z forward, Y up, metres."""
+    fov_y_deg: Annotated[float, Meta(gt=0.0, le=179.0)] = 60.0
+    """Vertical field of view in degrees."""
+    note: Text = ""
+    """Free text for people (why this spot)."""
+    kind: Name = "bookmark"
+    """A short label: lowercase letters, digits and `_`, starting with a letter (≤ 32)."""
+
+
+class DeleteBookmark(_Msg, kw_only=True, frozen=True):
+    """Delete shared bookmark `name` of the current scene (any role). Answered by `Ok` (detail: the new
+    state seq); NOT_FOUND when there is none; CONFLICT for one of the scene's own bookmarks."""
+
+    rid: RequestId
+    name: Name
+
+
 # -- state plane (PUB → SUB) ---------------------------------------------------------------------
 
 
@@ -761,6 +794,8 @@ ControlRequest = (
     | GetSchema
     | GetPerspectives
     | ChoosePerspective
+    | SaveBookmark
+    | DeleteBookmark
 )
 ControlReply = (
     Welcome
@@ -820,6 +855,8 @@ ALL_MESSAGES: tuple[type[Any], ...] = (
     GetPerspectives,
     Perspectives,
     ChoosePerspective,
+    SaveBookmark,
+    DeleteBookmark,
     StateDelta,
     StateHeartbeat,
     Attach,

@@ -21,6 +21,7 @@ from bridge.protocol import codec
 from bridge.protocol import messages as m
 from bridge.render.source import FrameSource
 from bridge.server import control, framing
+from bridge.server.bookmarks import BookmarkService
 from bridge.server.config import ServerConfig
 from bridge.server.perspectives import PerspectiveService
 from bridge.server.scenes import SceneService
@@ -68,6 +69,9 @@ class Server:
         # A fresh history starts from the scene's own parameters; a restored one wins over them.
         self.studio = StudioService(self, {k: v for k, v in self.state.values.items() if k in PARAMS})
         self.studio.sync_from_head()
+        self.bookmarks = BookmarkService(self)  # shared bookmarks: stored per scene, published in the state
+        self.bookmarks.publish_current()
+        self.scenes.on_new_scene = self.bookmarks.scene_switched
         self.perspectives = PerspectiveService(self)
         self.endpoints: dict[str, str] = {}
         self.stats = {

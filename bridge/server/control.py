@@ -93,6 +93,10 @@ def handle(server: Server, ident: bytes, req: Any, user_key: str) -> Any:
             return server.perspectives.choose(session, req)
         case m.CameraReport():
             return _camera_report(server, session, req)
+        case m.SaveBookmark():  # any role: scouts (viewers) bookmark where they stand
+            return server.bookmarks.save(session, req)
+        case m.DeleteBookmark():
+            return server.bookmarks.delete(session, req)
         case m.Generate():
             if not (req.prompt or req.spec or req.spec_toml):
                 return error(

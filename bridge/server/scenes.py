@@ -45,6 +45,8 @@ class SceneService:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vpbridge-build")
         self._export: asyncio.Future[_Export] | None = None
         self._jobs = itertools.count(1)
+        self.on_new_scene: Callable[[Scene], tuple[dict[str, m.ParamValue], tuple[str, ...]]] | None = None
+        """State values to set and keys to remove along with a scene switch, in its delta (bookmarks)."""
         if scene is not None:
             state.update(scene_params(scene), scene_version=scene.version)
 
@@ -155,8 +157,10 @@ class SceneService:
         scene.version = (self.scene.version if self.scene is not None else 0) + 1
         self.scene = scene
         self._switch_source(scene)
+        extra, removed = self.on_new_scene(scene) if self.on_new_scene is not None else ({}, ())
         self.state.update(
-            {**scene_params(scene), f"{key}.progress": 1.0, f"{key}.stage": "done"},
+            {**scene_params(scene), **extra, f"{key}.progress": 1.0, f"{key}.stage": "done"},
+            removed=removed,
             author=author,
             scene_version=scene.version,
         )

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 __all__ = ["SERVER_PREFIXES", "StudioService", "default_history_path"]
 
-SERVER_PREFIXES = ("presence.", "camera.", "job.", "history.", "scene.")
+SERVER_PREFIXES = ("presence.", "camera.", "job.", "history.", "scene.", "bookmark.", "bookmark_info.")
 """State keys the server owns; a client setting one gets FORBIDDEN."""
 
 

@@ -14,7 +14,7 @@ from bridge.studio.cache import (
 )
 from bridge.studio.history import History
 from bridge.studio.params import LOOKS, PARAMS, ParamSpec, defaults, schema_records, schema_table, validate
-from bridge.studio.version import SCHEMA_VERSION, Version
+from bridge.studio.version import SCHEMA_VERSION, StoredBookmark, Version
 
 __all__ = [
     "LOOKS",
@@ -25,6 +25,7 @@ __all__ = [
     "FrameKey",
     "History",
     "ParamSpec",
+    "StoredBookmark",
     "Version",
     "defaults",
     "frame_key",

@@ -16,6 +16,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Literal
 
+import msgspec
+
 from bridge.errors import ConfigError, ProtocolError
 from bridge.protocol.messages import ParamValue
 from bridge.studio.params import defaults, validate
@@ -24,6 +26,7 @@ from bridge.studio.version import (
     DDL,
     SCHEMA_VERSION,
     Kind,
+    StoredBookmark,
     Values,
     Version,
     decode_values,
@@ -367,6 +370,40 @@ class History:
     def apply_preset(self, name: str, author: str) -> Version:
         """Commit preset `name`'s values on HEAD as one version."""
         return self.commit(self.load_preset(name), author, f"preset {name}", kind="preset")
+
+    # -- shared bookmarks (named camera poses per scene; not versioned) -------------------------
+
+    def save_bookmark(self, scene: str, bookmark: StoredBookmark) -> None:
+        """Store (or replace) `bookmark` under scene `scene`; durable on return."""
+        b = bookmark
+        with self._write():
+            self._db.execute(
+                "INSERT OR REPLACE INTO bookmarks VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (scene, b.name, encode([float(x) for x in b.T_world_camera]).decode(), float(b.fov_y_deg),
+                 b.note, b.kind, b.author, b.time_ns or time.time_ns()),
+            )  # fmt: skip
+
+    def delete_bookmark(self, scene: str, name: str) -> bool:
+        """Remove bookmark `name` of `scene`; False when there was none. Durable on return."""
+        with self._write():
+            cur = self._db.execute("DELETE FROM bookmarks WHERE scene = ? AND name = ?", (scene, name))
+            return cur.rowcount > 0
+
+    def bookmarks(self, scene: str) -> dict[str, StoredBookmark]:
+        """The bookmarks of `scene` by name (a file written before bookmarks existed has none)."""
+        query = (
+            "SELECT name, pose, fov_y_deg, note, kind, author, time_ns FROM bookmarks "
+            "WHERE scene = ? ORDER BY name"
+        )
+        with self._lock:
+            try:
+                rows = self._db.execute(query, (scene,)).fetchall()
+            except sqlite3.OperationalError:  # read-only open of a file from before the table
+                return {}
+        return {
+            name: StoredBookmark(name, tuple(msgspec.json.decode(pose)), fov, note, kind, author, t)
+            for name, pose, fov, note, kind, author, t in rows
+        }
 
     # -- internals ----------------------------------------------------------------------------
 

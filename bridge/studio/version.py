@@ -10,7 +10,17 @@ import msgspec
 
 from bridge.protocol.messages import ParamValue
 
-__all__ = ["COLUMNS", "DDL", "SCHEMA_VERSION", "Kind", "Values", "Version", "encode", "version_from_row"]
+__all__ = [
+    "COLUMNS",
+    "DDL",
+    "SCHEMA_VERSION",
+    "Kind",
+    "StoredBookmark",
+    "Values",
+    "Version",
+    "encode",
+    "version_from_row",
+]
 
 SCHEMA_VERSION = 1
 """Version of the database layout, stored in `meta`; a newer file is refused, older ones migrate."""
@@ -37,6 +47,17 @@ CREATE TABLE IF NOT EXISTS versions (
 CREATE TABLE IF NOT EXISTS refs (name TEXT PRIMARY KEY, version INTEGER NOT NULL REFERENCES versions(id));
 CREATE TABLE IF NOT EXISTS presets (
     name TEXT PRIMARY KEY, snapshot TEXT NOT NULL, author TEXT NOT NULL, time_ns INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS bookmarks (
+    scene  TEXT NOT NULL,                      -- the scene's name: each scene has its own bookmarks
+    name   TEXT NOT NULL,
+    pose   TEXT NOT NULL,                      -- JSON: 16 floats of T_world_camera, row-major
+    fov_y_deg REAL NOT NULL,
+    note   TEXT NOT NULL,
+    kind   TEXT NOT NULL,
+    author TEXT NOT NULL,
+    time_ns INTEGER NOT NULL,
+    PRIMARY KEY (scene, name)
 );
 """
 COLUMNS = "id, parents, author, time_ns, message, kind, branch, changes, snapshot, base, redo"
@@ -69,6 +90,22 @@ class Version:
     @property
     def parent(self) -> int | None:
         return self.parents[0] if self.parents else None
+
+
+@dataclass(frozen=True)
+class StoredBookmark:
+    """A shared bookmark as stored (one row of `bookmarks`): a named camera pose of one scene. Not
+    versioned: saving a name again replaces it, deleting removes the row."""
+
+    name: str
+    T_world_camera: tuple[float, ...]
+    """16 floats, row-major (`np.array(p).reshape(4, 4)`)."""
+    fov_y_deg: float = 60.0
+    note: str = ""
+    kind: str = "bookmark"
+    author: str = ""
+    time_ns: int = 0
+    """Wall-clock time it was saved (ns since the Unix epoch)."""
 
 
 def version_from_row(row: tuple[Any, ...]) -> Version:

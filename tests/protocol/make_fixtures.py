@@ -115,6 +115,8 @@ MINIMAL: list[Any] = [
     m.GetPerspectives(rid=25),
     m.Perspectives(rid=25),
     m.ChoosePerspective(rid=26, stream=1, name="sofa_closeup"),
+    m.SaveBookmark(rid=27, name="north balcony", T_world_camera=EYE),
+    m.DeleteBookmark(rid=28, name="north balcony"),
 ]
 
 FULL: list[Any] = [
@@ -283,6 +285,15 @@ FULL: list[Any] = [
         ready=["dolly_start"],
     ),
     m.ChoosePerspective(rid=26, stream=7, name="dolly_start", preset="fast", fps=30.0),
+    m.SaveBookmark(
+        rid=27,
+        name="north balcony",
+        T_world_camera=POSE,
+        fov_y_deg=42.5,
+        note="low sun at 18:00, watch the glare",
+        kind="location",
+    ),
+    m.DeleteBookmark(rid=28, name="north balcony"),
 ]
 
 VARIANTS: dict[str, Any] = {

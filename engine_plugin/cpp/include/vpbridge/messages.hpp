@@ -970,6 +970,42 @@ struct ChoosePerspective {
 inline void read_value(const msgpack::object& o, ChoosePerspective& v, const char* field);
 inline void write_value(Packer& pk, const ChoosePerspective& v);
 
+/// Save (or replace) a shared bookmark of the current scene: a named camera pose every client sees
+struct SaveBookmark {
+  static constexpr const char* TAG = "save_bookmark";
+  std::int64_t rid{};  // required
+  std::string name{};  // required
+  Mat4 T_world_camera{};  // required
+  double fov_y_deg{60.0};
+  std::string note{""};
+  std::string kind{"bookmark"};
+};
+[[nodiscard]] inline bool operator==(const SaveBookmark& a, const SaveBookmark& b) {
+  return a.rid == b.rid &&
+         a.name == b.name &&
+         a.T_world_camera == b.T_world_camera &&
+         a.fov_y_deg == b.fov_y_deg &&
+         a.note == b.note &&
+         a.kind == b.kind;
+}
+[[nodiscard]] inline bool operator!=(const SaveBookmark& a, const SaveBookmark& b) { return !(a == b); }
+inline void read_value(const msgpack::object& o, SaveBookmark& v, const char* field);
+inline void write_value(Packer& pk, const SaveBookmark& v);
+
+/// Delete shared bookmark `name` of the current scene (any role). Answered by `Ok` (detail: the new
+struct DeleteBookmark {
+  static constexpr const char* TAG = "delete_bookmark";
+  std::int64_t rid{};  // required
+  std::string name{};  // required
+};
+[[nodiscard]] inline bool operator==(const DeleteBookmark& a, const DeleteBookmark& b) {
+  return a.rid == b.rid &&
+         a.name == b.name;
+}
+[[nodiscard]] inline bool operator!=(const DeleteBookmark& a, const DeleteBookmark& b) { return !(a == b); }
+inline void read_value(const msgpack::object& o, DeleteBookmark& v, const char* field);
+inline void write_value(Packer& pk, const DeleteBookmark& v);
+
 /// A change to shared state. A client that sees seq jump by more than one re-snapshots.
 struct StateDelta {
   static constexpr const char* TAG = "state_delta";
@@ -2565,6 +2601,71 @@ inline void read_value(const msgpack::object& o, ChoosePerspective& v, const cha
   (void)seen;
 }
 
+inline void write_value(Packer& pk, const SaveBookmark& v) {
+  const bool w0 = true;
+  const bool w1 = true;
+  const bool w2 = true;
+  const bool w3 = v.fov_y_deg != 60.0;
+  const bool w4 = v.note != "";
+  const bool w5 = v.kind != "bookmark";
+  pk.pack_map(static_cast<std::uint32_t>(1 + int(w0) + int(w1) + int(w2) + int(w3) + int(w4) + int(w5)));
+  write_value(pk, std::string_view("type"));
+  write_value(pk, std::string_view(SaveBookmark::TAG));
+  if (w0) { write_value(pk, std::string_view("rid")); write_value(pk, v.rid); }
+  if (w1) { write_value(pk, std::string_view("name")); write_value(pk, v.name); }
+  if (w2) { write_value(pk, std::string_view("T_world_camera")); write_value(pk, v.T_world_camera); }
+  if (w3) { write_value(pk, std::string_view("fov_y_deg")); write_value(pk, v.fov_y_deg); }
+  if (w4) { write_value(pk, std::string_view("note")); write_value(pk, v.note); }
+  if (w5) { write_value(pk, std::string_view("kind")); write_value(pk, v.kind); }
+}
+inline void read_value(const msgpack::object& o, SaveBookmark& v, const char* field) {
+  if (o.type != msgpack::type::MAP) detail::bad_type(field, "a SaveBookmark map", o);
+  std::uint64_t seen = 0;
+  for (std::uint32_t i = 0; i < o.via.map.size; ++i) {
+    const msgpack::object_kv& kv = o.via.map.ptr[i];
+    if (kv.key.type != msgpack::type::STR) continue;
+    const std::string_view k(kv.key.via.str.ptr, kv.key.via.str.size);
+    if (k == "rid") { read_value(kv.val, v.rid, "rid"); seen |= 1ULL; }
+    else if (k == "name") { read_value(kv.val, v.name, "name"); seen |= 2ULL; }
+    else if (k == "T_world_camera") { read_value(kv.val, v.T_world_camera, "T_world_camera"); seen |= 4ULL; }
+    else if (k == "fov_y_deg") { read_value(kv.val, v.fov_y_deg, "fov_y_deg"); seen |= 8ULL; }
+    else if (k == "note") { read_value(kv.val, v.note, "note"); seen |= 16ULL; }
+    else if (k == "kind") { read_value(kv.val, v.kind, "kind"); seen |= 32ULL; }
+    else if (k == "type") detail::check_tag(kv.val, SaveBookmark::TAG);
+    // unknown keys are skipped: a newer peer may send fields this schema lacks
+  }
+  if (!(seen & 1ULL)) detail::missing("SaveBookmark", "rid");
+  if (!(seen & 2ULL)) detail::missing("SaveBookmark", "name");
+  if (!(seen & 4ULL)) detail::missing("SaveBookmark", "T_world_camera");
+  (void)seen;
+}
+
+inline void write_value(Packer& pk, const DeleteBookmark& v) {
+  const bool w0 = true;
+  const bool w1 = true;
+  pk.pack_map(static_cast<std::uint32_t>(1 + int(w0) + int(w1)));
+  write_value(pk, std::string_view("type"));
+  write_value(pk, std::string_view(DeleteBookmark::TAG));
+  if (w0) { write_value(pk, std::string_view("rid")); write_value(pk, v.rid); }
+  if (w1) { write_value(pk, std::string_view("name")); write_value(pk, v.name); }
+}
+inline void read_value(const msgpack::object& o, DeleteBookmark& v, const char* field) {
+  if (o.type != msgpack::type::MAP) detail::bad_type(field, "a DeleteBookmark map", o);
+  std::uint64_t seen = 0;
+  for (std::uint32_t i = 0; i < o.via.map.size; ++i) {
+    const msgpack::object_kv& kv = o.via.map.ptr[i];
+    if (kv.key.type != msgpack::type::STR) continue;
+    const std::string_view k(kv.key.via.str.ptr, kv.key.via.str.size);
+    if (k == "rid") { read_value(kv.val, v.rid, "rid"); seen |= 1ULL; }
+    else if (k == "name") { read_value(kv.val, v.name, "name"); seen |= 2ULL; }
+    else if (k == "type") detail::check_tag(kv.val, DeleteBookmark::TAG);
+    // unknown keys are skipped: a newer peer may send fields this schema lacks
+  }
+  if (!(seen & 1ULL)) detail::missing("DeleteBookmark", "rid");
+  if (!(seen & 2ULL)) detail::missing("DeleteBookmark", "name");
+  (void)seen;
+}
+
 inline void write_value(Packer& pk, const StateDelta& v) {
   const bool w0 = true;
   const bool w1 = !v.values.empty();
@@ -2991,7 +3092,7 @@ inline void write_value(Packer& pk, const CameraModel& v) {
 }
 
 // -- one tagged union per plane and direction ----------------------------------------------------
-using ControlRequest = std::variant<Hello, Ping, Bye, OpenStream, CloseStream, GetState, SetParams, GetScene, GetSceneChunk, Generate, CameraReport, Edit, Undo, Redo, Branch, Checkout, GetHistory, Diff, SavePreset, ApplyPreset, ListPresets, GetSchema, GetPerspectives, ChoosePerspective>;
+using ControlRequest = std::variant<Hello, Ping, Bye, OpenStream, CloseStream, GetState, SetParams, GetScene, GetSceneChunk, Generate, CameraReport, Edit, Undo, Redo, Branch, Checkout, GetHistory, Diff, SavePreset, ApplyPreset, ListPresets, GetSchema, GetPerspectives, ChoosePerspective, SaveBookmark, DeleteBookmark>;
 inline void read_value(const msgpack::object& o, ControlRequest& v, const char* field);
 inline void write_value(Packer& pk, const ControlRequest& v);
 
@@ -3021,6 +3122,8 @@ inline void read_value(const msgpack::object& o, ControlRequest& v, const char* 
   if (tag == GetSchema::TAG) { GetSchema x; read_value(o, x, field); v = std::move(x); return; }
   if (tag == GetPerspectives::TAG) { GetPerspectives x; read_value(o, x, field); v = std::move(x); return; }
   if (tag == ChoosePerspective::TAG) { ChoosePerspective x; read_value(o, x, field); v = std::move(x); return; }
+  if (tag == SaveBookmark::TAG) { SaveBookmark x; read_value(o, x, field); v = std::move(x); return; }
+  if (tag == DeleteBookmark::TAG) { DeleteBookmark x; read_value(o, x, field); v = std::move(x); return; }
   throw UnknownMessage(tag, "ControlRequest");
 }
 inline void write_value(Packer& pk, const ControlRequest& v) {
