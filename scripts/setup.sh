@@ -9,6 +9,7 @@ APT_PACKAGES=(
   build-essential cmake pkg-config libzmq3-dev cppzmq-dev libmsgpack-cxx-dev
   libopenxr-loader1 libopenxr-dev openxr-layer-corevalidation
   libxrender1 libxxf86vm1 libxfixes3 libxi6 libxkbcommon0 libsm6
+  xvfb xauth
 )
 PY=${PYTHON:-python3}
 
