@@ -321,6 +321,10 @@ def _scene_extras(scene: Scene, w: _Writer) -> dict[str, Any]:
             "sky": env.sky,
             "fog_density": env.fog_density,
             "exposure_ev": env.exposure_ev,
+            # What a client needs to light the scene exactly as the server does (local mode).
+            "turbidity": env.turbidity,
+            "north_deg": env.north_deg,
+            "latitude_deg": env.latitude_deg,
         },
         "provenance": _provenance(scene),
     }

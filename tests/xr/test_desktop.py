@@ -305,7 +305,8 @@ def test_glb_round_trip_rebuilds_the_exact_scene(studio: Scene) -> None:
             original.version,
             original.description,
         )
-    assert any("turbidity" in n for n in local.notes) and any("north" in n for n in local.notes)
+    # The GLB carries turbidity, north and latitude: nothing had to be inferred.
+    assert not any("turbidity" in n or "north" in n or "latitude" in n for n in local.notes), local.notes
 
 
 def test_local_render_of_the_round_trip_equals_the_original(studio: Scene) -> None:

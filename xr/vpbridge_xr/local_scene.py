@@ -470,8 +470,8 @@ def _environment(
         fog_density=float(e.get("fog_density", 0.002)),
         exposure_ev=float(e.get("exposure_ev", 0.0)),
     )
-    if "latitude_deg" in me:
-        env.latitude_deg = float(me["latitude_deg"])
+    if "latitude_deg" in e or "latitude_deg" in me:
+        env.latitude_deg = float(e.get("latitude_deg", me.get("latitude_deg")))
     else:
         notes.append(f"latitude not in the manifest: assumed {env.latitude_deg:g}°")
     if sun is not None:
@@ -486,14 +486,18 @@ def _environment(
         notes.append(f"turbidity not in the GLB: {env.turbidity:g} from the procedural builder's rule")
     else:
         notes.append(f"turbidity not in the GLB: assumed the default {env.turbidity:g}")
-    # The sun: pinned angles (when they differ from the time-of-day model), and north from the sun node.
+    # The sun: pinned angles (when they differ from the time-of-day model), and north from the sun node
+    # (GLBs exported before north_deg was written).
+    north_known = "north_deg" in e
+    if north_known:
+        env.north_deg = float(e["north_deg"])
     az, el = e.get("sun_azimuth_deg"), e.get("sun_elevation_deg")
     if az is not None and el is not None:
         model_az, model_el = env.sun_angles_deg()
         if _angle_diff(float(az), model_az) > 0.01 or abs(float(el) - model_el) > 0.01:
             env.sun_azimuth_deg, env.sun_elevation_deg = float(az), float(el)
             notes.append("the sun is pinned (angles to 1e-4°); a live time_of_day unpins it as on the server")
-        if sun_node is not None and "rotation" in sun_node:
+        if not north_known and sun_node is not None and "rotation" in sun_node:
             d = _quat_matrix(sun_node["rotation"])[:, 2]  # the node's -Z points away from the sun
             if math.hypot(d[0], d[2]) > 1e-6:
                 north = (math.degrees(math.atan2(d[0], -d[2])) - float(az) + 180.0) % 360.0 - 180.0
