@@ -75,9 +75,8 @@ def run(args: argparse.Namespace) -> int:
     from vpbridge_xr import desktop
 
     glfw = desktop.require_window() if not args.headless else None  # before connecting: fail fast
-    from vpbridge_xr.local_scene import LocalScene
-
     from bridge.client_sync import Client
+    from vpbridge_xr.local_scene import LocalScene
 
     width, height = args.size
     try:

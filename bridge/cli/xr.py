@@ -60,6 +60,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help="stream mode: let the runtime reproject (frames submitted with their render pose) or do it here",
     )
     p.add_argument("--at", dest="holo_at", help="holo mode: bookmark name or X,Y,Z (default: the spawn)")
+    p.add_argument(
+        "--holo-width", type=int, default=2048, help="holo mode: panorama width in pixels (height is half)"
+    )
     p.add_argument("--stills", type=Path, default=Path("stills"), help="where viewfinder stills are written")
     p.add_argument("--summary", type=Path, help="write the session summary (timings, tools) as JSON here")
     p.add_argument("--no-tools", action="store_true", help="no scouting tools or controller input")
@@ -84,6 +87,7 @@ def run(args: argparse.Namespace) -> int:
         stream_scale=args.stream_scale,
         reproject=args.reproject,
         holo_at=args.holo_at,
+        holo_width=args.holo_width,
         stills_dir=args.stills,
         summary_json=args.summary,
         tools=not args.no_tools,

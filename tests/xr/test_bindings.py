@@ -10,6 +10,7 @@ import subprocess
 import sys
 
 import pytest
+
 from vpbridge_xr.bindings import (
     ACTIONS,
     PROFILES,

@@ -16,9 +16,6 @@ from typing import Any
 import numpy as np
 import pytest
 from PIL import Image
-from vpbridge_xr import desktop
-from vpbridge_xr.desktop import DesktopViewer, FlyCamera, tour_poses
-from vpbridge_xr.local_scene import LocalScene, render_params, scene_from_glb, shared_bookmarks
 
 import bridge.world as world
 from bridge.cli import main
@@ -40,6 +37,9 @@ from bridge.world.scene import (
     Scene,
     look_at,
 )
+from vpbridge_xr import desktop
+from vpbridge_xr.desktop import DesktopViewer, FlyCamera, tour_poses
+from vpbridge_xr.local_scene import LocalScene, render_params, scene_from_glb, shared_bookmarks
 
 SIZE = (160, 90)
 

@@ -7,10 +7,10 @@ import math
 
 import numpy as np
 import pytest
-from vpbridge_xr.lenses import FOCAL_LENGTHS_MM, SENSORS, Lens, LensPresets, Sensor
 
 from bridge.protocol import messages as m
 from bridge.render.source import FovAngles
+from vpbridge_xr.lenses import FOCAL_LENGTHS_MM, SENSORS, Lens, LensPresets, Sensor
 
 
 @pytest.mark.parametrize(

@@ -11,12 +11,12 @@ from typing import Any
 
 import numpy as np
 import pytest
-from vpbridge_xr.lenses import SENSORS, Lens
-from vpbridge_xr.presence import PoseReporter, PresenceTracker, draw_heads, head_model, session_color
 
 from bridge.client_sync import Client
 from bridge.protocol import messages as m
 from bridge.world.scene import look_at
+from vpbridge_xr.lenses import SENSORS, Lens
+from vpbridge_xr.presence import PoseReporter, PresenceTracker, draw_heads, head_model, session_color
 
 
 class Clock:

@@ -9,9 +9,9 @@ import math
 import numpy as np
 import pytest
 from scipy.spatial.transform import Rotation
-from vpbridge_xr.rig import Rig, matrix_from_pose, pose_from_matrix, yaw_of
 
 from bridge.world.scene import look_at
+from vpbridge_xr.rig import Rig, matrix_from_pose, pose_from_matrix, yaw_of
 
 
 def pose(

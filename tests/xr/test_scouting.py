@@ -14,6 +14,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 import trimesh
+
+from bridge.client import SharedBookmark
+from bridge.client_sync import Client
+from bridge.motion.field import DistanceField
+from bridge.server import ServerConfig, ServerThread
+from bridge.server.bookmarks import check_name
+from bridge.server.sources import load_scene
+from bridge.studio.params import validate
+from bridge.world.scene import Bookmark, Material, Mesh, Provenance, Scene, look_at
 from vpbridge_xr.lenses import LensPresets
 from vpbridge_xr.rig import Rig
 from vpbridge_xr.scouting import (
@@ -30,15 +39,6 @@ from vpbridge_xr.scouting import (
     feet_inches,
     tilt_axis,
 )
-
-from bridge.client import SharedBookmark
-from bridge.client_sync import Client
-from bridge.motion.field import DistanceField
-from bridge.server import ServerConfig, ServerThread
-from bridge.server.bookmarks import check_name
-from bridge.server.sources import load_scene
-from bridge.studio.params import validate
-from bridge.world.scene import Bookmark, Material, Mesh, Provenance, Scene, look_at
 
 G = 9.81
 WALL_Z = -5.9  # the wall's face (it spans z in [-6.1, -5.9])
