@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -216,3 +217,8 @@ def test_the_headset_independent_modules_do_not_import_openxr() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_the_docs_show_the_current_bindings_table() -> None:
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "clients" / "xr.md").read_text()
+    assert bindings_table_markdown().rstrip() in doc, "regenerate the table in docs/clients/xr.md"

@@ -188,6 +188,7 @@ class Viewer:
                 "depth_layer": session.depth_layer,
                 "wall_s": wall,
                 "frame_ms_mean": float(np.mean(frame_ms[1:])) if len(frame_ms) > 1 else 0.0,
+                "frame_ms_p50": float(np.median(frame_ms[1:])) if len(frame_ms) > 1 else 0.0,
                 "stages": timings.summary(),
                 "states_end": session.state,
                 "messages": list(self.log_lines),
