@@ -2,8 +2,9 @@
 
 Per view: a sun shadow map (cached while its quantised window holds), a cheap geometry pass into a
 G-buffer, one post pass that lights the visible pixels and adds sky, fog, tone map, grade, linear
-depth and the flip, then PBO readback into reused arrays. 360° views light six cube faces in an
-atlas and resample it to equirectangular.
+depth and the flip, then PBO readback into pooled arrays that are never written again while anything
+(the caller, a frame cache, ZeroMQ) still references them, so results are `fresh`. 360° views light
+six cube faces in an atlas and resample it to equirectangular.
 """
 
 from __future__ import annotations
@@ -118,7 +119,8 @@ class SceneRenderer:
         self._materials: moderngl.Texture | None = None
         self._shadow_key: tuple[bytes, int] | None = None
         self._st_cache: dict[tuple[int, int], SceneTargets] = {}
-        self._outputs: dict[tuple[int, int], OutputTargets] = {}
+        self._outputs: dict[tuple[int, int, str], OutputTargets] = {}
+        self._last_output: dict[tuple[int, int], OutputTargets] = {}
         self._gpu: GpuScene | None = None
         self.scene_uploads = 0
         """How many times geometry was uploaded: only `set_scene` uploads, never a look or the time."""
@@ -196,7 +198,7 @@ class SceneRenderer:
         self._frame_uniforms(lit, job, g)
         if lit.shadows and not self.bare:
             self._shadow_pass(views, job, lit, equirect)
-        out = self._output((job.width, job.height))
+        out = self._output((job.width, job.height), job.depth_dtype)
         for slot, view in enumerate(views):
             if equirect:
                 self._equirect_view(view, job)
@@ -217,13 +219,14 @@ class SceneRenderer:
             provenance=self.scene.provenance.summary(),
             t_render_start_ns=t0,
             t_render_end_ns=time.monotonic_ns(),
+            fresh=True,  # pooled arrays: not written again while referenced (targets.ArrayPool)
         )
 
     def output_textures(self, size: tuple[int, int]) -> tuple[moderngl.Texture, moderngl.Texture]:
         """The post pass's colour (RGBA8, sRGB-encoded values, row 0 at the top) and linear depth
-        (R32F metres, +inf for sky) textures for `size`: what the last view rendered at that size
-        left behind."""
-        out = self._output(size)
+        (metres, +inf for sky; R32F, or R16F after a job with `depth_dtype="float16"`) textures for
+        `size`: what the last view rendered at that size left behind."""
+        out = self._last_output.get(size) or self._output(size, "float32")
         return out.color, out.depth
 
     def _any_point_light(self) -> bool:
@@ -238,6 +241,8 @@ class SceneRenderer:
             raise ConfigError(f"`width`/`height` must be 1..{MAX_SIZE} pixels, got {job.width}x{job.height}")
         if not 0.0 < job.near < job.far:
             raise ConfigError(f"`near` and `far` must satisfy 0 < near < far, got {job.near}, {job.far}")
+        if job.depth_dtype not in ("float32", "float16"):
+            raise ConfigError(f"`depth_dtype` must be 'float32' or 'float16', got {job.depth_dtype!r}")
 
     def _frame_uniforms(self, lit: Lighting, job: RenderJob, g: Any) -> None:
         def num(key: str, default: float) -> float:
@@ -395,10 +400,12 @@ class SceneRenderer:
             self._st_cache[size] = SceneTargets(self.ctx, size, deferred=not self.bare)
         return self._st_cache[size]
 
-    def _output(self, size: tuple[int, int]) -> OutputTargets:
-        if size not in self._outputs:
-            self._outputs[size] = OutputTargets(self.ctx, size)
-        return self._outputs[size]
+    def _output(self, size: tuple[int, int], depth_dtype: str) -> OutputTargets:
+        key = (*size, depth_dtype)
+        if key not in self._outputs:
+            self._outputs[key] = OutputTargets(self.ctx, size, depth_dtype=depth_dtype)
+        out = self._last_output[size] = self._outputs[key]
+        return out
 
     def _begin(self, st: SceneTargets) -> None:
         st.fbo.use()
@@ -465,7 +472,7 @@ class SceneRenderer:
         T: np.ndarray,
         job: RenderJob,
     ) -> None:
-        out = self._output((job.width, job.height))
+        out = self._output((job.width, job.height), job.depth_dtype)
         out.fbo.use()
         out.fbo.viewport = (0, 0, job.width, job.height)
         self.ctx.disable(moderngl.DEPTH_TEST)
@@ -484,7 +491,8 @@ class SceneRenderer:
     _night = 0.0
 
     def memory(self) -> dict[str, int]:
-        """Bytes held: GL buffers/textures of the scene and of the targets, and CPU readback arrays."""
+        """Bytes held: GL buffers/textures of the scene and of the targets, and CPU readback arrays (the
+        pools' arrays, including those a consumer or the frame cache still holds)."""
         gl_scene = self._gpu.nbytes if self._gpu else 0
         gl_targets = sum(t.nbytes for t in self._st_cache.values())
         gl_targets += sum(o.gl_nbytes for o in self._outputs.values()) + self.shadow_size**2 * 4
@@ -502,5 +510,6 @@ class SceneRenderer:
             for t in group.values():
                 t.release()
             group.clear()
+        self._last_output.clear()
         if self._own_ctx:
             self.ctx.release()

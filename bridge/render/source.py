@@ -92,18 +92,24 @@ class RenderJob:
     want_color: bool = True
     want_depth: bool = True
     want_ids: bool = False
+    depth_dtype: Literal["float32", "float16"] = "float32"
+    """Precision of `RenderedView.depth`. float16 (11-bit mantissa: ≤0.1 % relative error, +inf kept, up
+    to 65504 m) is what the wire carries, so the server asks for it and the GPU converts; a source may
+    return float32 anyway (the server then converts on its render thread)."""
     params: dict[str, object] = field(default_factory=dict)
     """Live parameters (time_of_day, exposure_ev, look, grain, vignette, fog, ...)."""
 
 
 @dataclass
 class RenderedView:
-    """Pixels of one view, row 0 at the top. Arrays may be reused by the source after the next render."""
+    """Pixels of one view, row 0 at the top. Unless the result is `fresh`, the source may overwrite the
+    arrays on its next render."""
 
     color: np.ndarray | None
     """(H, W, 4) uint8 sRGB RGBA."""
     depth: np.ndarray | None
-    """(H, W) float32 linear distance along −Z in metres; +inf where nothing was hit (sky)."""
+    """(H, W) linear distance along −Z in metres, float32 (or float16 when the job's `depth_dtype` asks
+    for it); +inf where nothing was hit (sky)."""
     ids: np.ndarray | None = None
     """(H, W) uint16 object ids (0 = none); map to labels with Scene.label_of."""
 
@@ -117,8 +123,9 @@ class RenderResult:
     t_render_start_ns: int = 0
     t_render_end_ns: int = 0
     fresh: bool = False
-    """True when the arrays are new or never written again, so the server may send them zero-copy;
-    False (the default) makes the server copy them before the source renders again."""
+    """True when the source will not write the arrays again while anything still references them (they
+    are new, immutable, or pooled and recycled only once released), so the server sends them zero-copy
+    and may cache them; False (the default) makes the server copy them before the source renders again."""
 
 
 @runtime_checkable

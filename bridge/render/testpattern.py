@@ -50,7 +50,15 @@ class TestPatternSource:
     def render(self, job: RenderJob) -> RenderResult:
         t0 = time.monotonic_ns()
         key = (tuple(np.round(v.T_world_camera, 9).ravel().tolist()) + (v.fov,) for v in job.views)
-        cache_key = (tuple(key), job.width, job.height, job.want_depth, job.want_ids, job.projection)
+        cache_key = (
+            tuple(key),
+            job.width,
+            job.height,
+            job.want_depth,
+            job.want_ids,
+            job.projection,
+            job.depth_dtype,
+        )
         if cache_key != self._cache_key:
             self._cache = [self._render_view(v.T_world_camera, v.fov, job) for v in job.views]
             self._cache_key = cache_key
@@ -83,6 +91,8 @@ class TestPatternSource:
             sky = sky_lo + (sky_hi - sky_lo) * sky_t
             color[..., c] = np.where(hit, ground, sky).astype(np.uint8)
         ids = np.where(hit, 1, 0).astype(np.uint16) if job.want_ids else None
+        if job.depth_dtype == "float16":
+            depth = depth.astype(np.float16)  # as the wire carries it: the server sends it as is
         for a in (color, depth, ids):
             if a is not None:
                 a.setflags(write=False)

@@ -111,6 +111,7 @@ def build_job(spec: StreamSpec, req: m.PoseRequest, params: dict[str, Any], t_re
         want_color=color != "none",
         want_depth=depth != "none",
         want_ids=spec.ids != "none",
+        depth_dtype="float16",  # what the wire carries: the renderer's GPU converts, not this thread
         params=dict(params),
     )
     return FrameJob(job, 0, req.pose_id, req.t_pose_ns, t_received, color, depth, spec.ids, spec.jpeg_quality)
@@ -162,9 +163,13 @@ _f16_last: tuple[weakref.ref[np.ndarray], np.ndarray] | None = None
 
 
 def _depth_f16(depth: np.ndarray, fresh: bool) -> np.ndarray:
-    """float32 depth → float16. numpy's cast costs ~13 ms at 1080p (more than sending the frame), so a
-    fresh, read-only array seen again (a source re-sending its cached frame) reuses its conversion."""
+    """Depth as float16 for the wire. A source that honours `RenderJob.depth_dtype` already returns it
+    (sent as is when fresh). float32 → float16 with numpy costs ~7–13 ms at 1080p (more than sending
+    the frame), so a fresh, read-only array seen again (a source re-sending its cached frame) reuses its
+    conversion."""
     global _f16_last
+    if depth.dtype == np.float16:
+        return depth if fresh else np.array(depth, copy=True)
     reusable = fresh and not depth.flags.writeable
     if reusable:
         last = _f16_last

@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 import open3d as o3d
+import pytest
 
 from bridge.render import FovAngles, RenderJob, SceneRenderer, View
 from bridge.world.scene import Scene, look_at
@@ -38,14 +39,15 @@ def _raycast_depth(scene: Scene, T: np.ndarray, fov: FovAngles, w: int, h: int) 
     return rc.cast_rays(rays)["t_hit"].numpy()
 
 
+@pytest.mark.parametrize("depth_dtype", ["float32", "float16"])
 def test_depth_agrees_with_open3d_ray_caster_within_one_percent(
-    renderer: SceneRenderer, test_scene: Scene
+    renderer: SceneRenderer, test_scene: Scene, depth_dtype: str
 ) -> None:
     w, h = 160, 120
     T = look_at((-3.0, 2.5, 4.0), (2.0, 1.0, -10.0))
-    job = make_job(T, w, h, want_ids=True)
+    job = make_job(T, w, h, want_ids=True, depth_dtype=depth_dtype)
     view = renderer.render(job).views[0]
-    assert view.depth is not None and view.ids is not None
+    assert view.depth is not None and view.ids is not None and view.depth.dtype == np.dtype(depth_dtype)
     truth = _raycast_depth(test_scene, T, job.views[0].fov, w, h)
     mesh_ids = {m.object_id for m in test_scene.meshes}
     covered = np.isin(view.ids, list(mesh_ids)) & np.isfinite(truth)
