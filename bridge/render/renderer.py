@@ -94,22 +94,23 @@ class SceneRenderer:
             "shadow": self._program("shadow_vs.glsl", "depth_only_fs.glsl"),
             "bare": self._program("scene_vs.glsl", "bare_fs.glsl"),
             "points": self._program("points_vs.glsl", "points_fs.glsl", post_defs),
-            "equirect": self._program("fullscreen_vs.glsl", "post_fs.glsl", ("EQUIRECT", *post_defs)),
         }
         for prog in self.programs.values():
             for uname, unit in _UNITS.items():
                 _set(prog, uname, unit)
-        self._fullscreen_eq = ctx_.vertex_array(self.programs["equirect"], [])
-        self._variants: dict[tuple[bool, bool], tuple[moderngl.Program, ...]] = {}
-        self._vaos: dict[tuple[bool, bool], tuple[moderngl.VertexArray, moderngl.VertexArray]] = {}
+        self._variants: dict[tuple[bool, ...], tuple[moderngl.Program, ...]] = {}
+        self._vaos: dict[tuple[bool, ...], tuple[moderngl.VertexArray, ...]] = {}
         self._lit: tuple[moderngl.Program, ...] = ()
-        if bare:
+        if bare:  # one post program: the floor has no lights or sky to compile in or out
             self.programs["post"] = self._program("fullscreen_vs.glsl", "post_fs.glsl", post_defs)
-            for uname, unit in _UNITS.items():
-                _set(self.programs["post"], uname, unit)
+            self.programs["equirect"] = self._program(
+                "fullscreen_vs.glsl", "post_fs.glsl", ("EQUIRECT", *post_defs)
+            )
+            for key in ("post", "equirect"):
+                for uname, unit in _UNITS.items():
+                    _set(self.programs[key], uname, unit)
             self._fullscreen = ctx_.vertex_array(self.programs["post"], [])
-        else:
-            self._select_lighting(True, True)
+            self._fullscreen_eq = ctx_.vertex_array(self.programs["equirect"], [])
         self._shadow_map = ctx_.depth_texture((shadow_size, shadow_size))
         self._shadow_map.compare_func = "<="
         self._shadow_map.filter = (moderngl.LINEAR, moderngl.LINEAR)
@@ -130,24 +131,33 @@ class SceneRenderer:
     def _program(self, vs: str, fs: str, defines: tuple[str, ...] = ()) -> moderngl.Program:
         return self.ctx.program(vertex_shader=source(vs, defines), fragment_shader=source(fs, defines))
 
-    def _select_lighting(self, shadow: bool, point_lights: bool) -> None:
-        """Use the post and resolve programs built for this frame's lights. llvmpipe pays for code in
-        untaken branches and for one trip of an empty loop, so absent lights are compiled out."""
+    def _select_lighting(self, shadow: bool, point_lights: bool, panorama: bool, stars: bool) -> None:
+        """Use the post, resolve and 360° programs built for this frame's lights and sky. llvmpipe pays
+        for code in untaken branches, uniform ones included, and for one trip of an empty loop, so what a
+        frame does not have is compiled out (the panorama lookup alone cost ~8 % of a 1080p frame)."""
         if self.bare:
             return
-        key = (shadow, point_lights)
+        key = (shadow, point_lights, panorama, stars)
         if key not in self._variants:
-            defs = tuple(d for d, on in (("SHADOW", shadow), ("POINT_LIGHTS", point_lights)) if on)
+            flags = (
+                ("SHADOW", shadow),
+                ("POINT_LIGHTS", point_lights),
+                ("PANORAMA", panorama),
+                ("STARS", stars),
+            )
+            defs = tuple(d for d, on in flags if on)
             post = self._program("fullscreen_vs.glsl", "post_fs.glsl", defs)
             resolve = self._program("fullscreen_vs.glsl", "resolve_fs.glsl", defs)
-            for prog in (post, resolve):
+            equirect = self._program("fullscreen_vs.glsl", "post_fs.glsl", ("EQUIRECT", *defs))
+            for prog in (post, resolve, equirect):
                 for uname, unit in _UNITS.items():
                     _set(prog, uname, unit)
-            self._variants[key] = (post, resolve)
-            self._vaos[key] = (self.ctx.vertex_array(post, []), self.ctx.vertex_array(resolve, []))
-        self._lit = self._variants[key]
-        self.programs["post"], self.programs["resolve"] = self._lit
-        self._fullscreen, self._fullscreen_resolve = self._vaos[key]
+            self._variants[key] = (post, resolve, equirect)
+            self._vaos[key] = tuple(self.ctx.vertex_array(p, []) for p in (post, resolve, equirect))
+        post, resolve, equirect = self._variants[key]
+        self._lit = (post, resolve)
+        self.programs["post"], self.programs["resolve"], self.programs["equirect"] = post, resolve, equirect
+        self._fullscreen, self._fullscreen_resolve, self._fullscreen_eq = self._vaos[key]
 
     # -- scene ---------------------------------------------------------------------------------
 
@@ -194,7 +204,9 @@ class SceneRenderer:
         views = list(job.views)
         if job.projection in ("stereo", "equirect_stereo"):
             views = cameras.eye_views(views, job.ipd_m)
-        self._select_lighting(lit.shadows, self._any_point_light())
+        self._select_lighting(
+            lit.shadows, self._any_point_light(), self._panorama is not None, lit.night > 0.0
+        )
         self._frame_uniforms(lit, job, g)
         if lit.shadows and not self.bare:
             self._shadow_pass(views, job, lit, equirect)
@@ -261,7 +273,6 @@ class SceneRenderer:
             "u_glow": lit.glow,
             "u_ambient": lit.ambient,
             "u_night": lit.night,
-            "u_use_panorama": int(self._panorama is not None),
             "u_near_far": (job.near, job.far),
             "u_size": (job.width, job.height),
             "u_fog_density": lit.fog_density,

@@ -153,3 +153,38 @@ def test_bad_jobs_raise_config_errors_naming_the_field(
 ) -> None:
     with pytest.raises(ConfigError, match=field):
         renderer.render(job)
+
+
+def test_a_panorama_sky_shows_its_own_columns_by_direction_and_switches_off_with_the_scene(
+    renderer: SceneRenderer,
+) -> None:
+    # Four coloured bands centred on -Z (column 0), +X, +Z and -X: the panorama's layout convention.
+    w, h = 64, 32
+    u = (np.arange(w) + 0.5) / w
+    band = (np.floor(u * 4 + 0.5).astype(int)) % 4
+    colours = np.array([[230, 20, 20], [20, 230, 20], [20, 20, 230], [230, 230, 20]], np.uint8)
+    pano = np.broadcast_to(colours[band][None], (h, w, 3)).copy()
+    scene = build_test_scene()
+    scene.environment.sky, scene.environment.panorama = "panorama", pano
+    second = SceneRenderer(scene, ctx=renderer.ctx)
+    try:
+        eye = np.array([0.0, 1.5, 0.0])
+        want = {(0.0, -1.0): 0, (1.0, 0.0): 1, (0.0, 1.0): 2, (-1.0, 0.0): 3}
+        for (dx, dz), k in want.items():
+            T = look_at(tuple(eye), tuple(eye + np.array([dx, 1.2, dz])))  # up into the sky
+            v = second.render(make_job(T=T, w=48, h=36, want_ids=True)).views[0]
+            assert v.color is not None and v.ids is not None
+            centre = v.color[18, 24, :3].astype(int)
+            assert v.ids[18, 24] == 0, "the centre pixel should be sky"
+            dominant = {0: (0,), 1: (1,), 2: (2,), 3: (0, 1)}[k]
+            others = [c for c in range(3) if c not in dominant]
+            assert min(centre[list(dominant)]) > max(centre[others]) + 40, (k, centre)
+        # The same renderer back on an analytic sky draws no bands (the panorama is compiled out).
+        second.set_scene(build_test_scene())
+        T = look_at(tuple(eye), tuple(eye + np.array([1.0, 1.2, 0.0])))
+        sky = second.render(make_job(T=T, w=48, h=36)).views[0].color
+        assert sky is not None
+        r, g, b = (int(x) for x in sky[18, 24, :3])
+        assert not (g > r + 40 and g > b + 40), "no green band from the old panorama"
+    finally:
+        second.close()

@@ -7,8 +7,8 @@ uniform vec3 u_ground;         // light bounced from the ground (lower hemispher
 uniform vec3 u_glow;           // Mie glow around the sun
 uniform float u_night;         // 0 day .. 1 night
 uniform vec3 u_ambient;        // extra ambient: city light bounced off clouds and walls at night
-uniform int u_use_panorama;
-uniform sampler2D u_panorama;
+uniform sampler2D u_panorama;   // with PANORAMA: the scene's sky (compiled in only then, as llvmpipe
+                                // pays for both sides of every branch, uniform or not)
 
 const float PI = 3.14159265;
 
@@ -21,7 +21,9 @@ vec3 panorama(vec3 d) {
 
 vec3 sky_gradient(vec3 d) {
     // The sky without its sun disc and stars; cheap enough for reflections and fog colour.
-    if (u_use_panorama == 1) return panorama(d);
+#ifdef PANORAMA
+    return panorama(d);
+#else
     float up = 1.0 - max(d.y, 0.0);
     vec3 c = mix(u_sky_zenith, u_sky_horizon, up * up * up);   // horizon band thins with altitude
     c = mix(c, u_ground, smoothstep(0.0, -0.25, d.y));
@@ -29,20 +31,25 @@ vec3 sky_gradient(vec3 d) {
     float c8 = cs * cs; c8 *= c8; c8 *= c8;
     float c128 = c8 * c8; c128 *= c128; c128 *= c128; c128 *= c128;
     return c + u_glow * (0.25 * c8 + 1.5 * c128) * smoothstep(-0.1, 0.05, d.y);
+#endif
 }
 
 vec3 sky_radiance(vec3 d) {
     vec3 c = sky_gradient(d);
-    if (u_use_panorama == 1) return c;
+#ifdef PANORAMA
+    return c;
+#else
     float cs = dot(d, u_sun_dir);
     // Sun disc ~0.55 degrees; at night the key light is the moon, a smaller, dimmer disc.
     c += u_sun_radiance * (mix(40.0, 12.0, u_night) * smoothstep(0.99994, 0.99997, cs));
-    if (u_night > 0.0 && d.y > 0.0) {
-        vec3 q = floor(d * 300.0);
-        float h = fract(sin(dot(q, vec3(12.9898, 78.233, 37.719))) * 43758.5453);
-        c += vec3(0.9, 0.95, 1.0) * (step(0.9985, h) * u_night * 0.08 * d.y);
-    }
+#ifdef STARS
+    // Compiled in only for frames with some night (u_night > 0).
+    vec3 q = floor(d * 300.0);
+    float h = fract(sin(dot(q, vec3(12.9898, 78.233, 37.719))) * 43758.5453);
+    c += vec3(0.9, 0.95, 1.0) * (step(0.9985, h) * u_night * 0.08 * max(d.y, 0.0));
+#endif
     return c;
+#endif
 }
 
 vec3 hemisphere(vec3 n) {
