@@ -6,6 +6,12 @@
  * chosen frames). Graphics: OpenGL through EGL (XR_KHR_opengl_enable + XR_MNDX_egl_enable); swapchain
  * images are textures created in the application's own (current) EGL context.
  *
+ * Tracking: STAGE and LOCAL share one origin; the script's head and hand poses are in it. Located
+ * poses ignore the requested time: they are the script's values at the current frame (frame F = the
+ * (F+1)-th xrWaitFrame). Session states: IDLE, READY on xrCreateSession; SYNCHRONIZED at the first
+ * xrWaitFrame; VISIBLE, FOCUSED after the first xrEndFrame; STOPPING (through VISIBLE, SYNCHRONIZED)
+ * after `exit_after` ended frames or xrRequestExitSession; IDLE, EXITING on xrEndSession.
+ *
  * Build: gcc -shared -fPIC -O1 -Wall -Werror -DXR_USE_PLATFORM_EGL -DXR_USE_GRAPHICS_API_OPENGL \
  *            -o libvpbridge_headless_xr.so vpbridge_headless_xr.c -ldl -lm
  */
@@ -983,10 +989,14 @@ static XrResult XRAPI_CALL rt_xrCreateInstance(const XrInstanceCreateInfo *ci, X
         in->hand_tracked[s] = 1;
     }
     script_advance(in, 0);
-    char name[300];
-    rec(in, "{\"event\":\"instance\",\"app\":%s,\"api_version\":\"%u.%u.%u\",\"extensions\":%d}",
+    char name[300], ext_list[256] = "";
+    for (int e = 0; e < 3; e++)
+        if (exts & (1 << e))
+            snprintf(ext_list + strlen(ext_list), sizeof ext_list - strlen(ext_list), "%s\"%s\"",
+                     ext_list[0] ? "," : "", EXT_NAMES[e]);
+    rec(in, "{\"event\":\"instance\",\"app\":%s,\"api_version\":\"%u.%u.%u\",\"extensions\":[%s]}",
         json_str(in->app_name, name, sizeof name), XR_VERSION_MAJOR(ci->applicationInfo.apiVersion),
-        XR_VERSION_MINOR(ci->applicationInfo.apiVersion), XR_VERSION_PATCH(ci->applicationInfo.apiVersion), exts);
+        XR_VERSION_MINOR(ci->applicationInfo.apiVersion), XR_VERSION_PATCH(ci->applicationInfo.apiVersion), ext_list);
     obj_add(in);
     *out = (XrInstance)in;
     return XR_SUCCESS;
@@ -2423,6 +2433,18 @@ static XrResult layer_json(Str *b, const Session *s, const XrCompositionLayerBas
     return XR_ERROR_LAYER_INVALID;
 }
 
+static const char *result_name(XrResult r) {
+    switch (r) {
+#define X(name, val) \
+    case name:       \
+        return #name;
+        XR_LIST_ENUM_XrResult(X)
+#undef X
+        default:
+            return "XR_UNKNOWN_RESULT";
+    }
+}
+
 static XrResult XRAPI_CALL rt_xrEndFrame(XrSession session, const XrFrameEndInfo *ei) {
     GET(Session, s, session, OT_SESSION);
     Instance *in = s->inst;
@@ -2440,8 +2462,8 @@ static XrResult XRAPI_CALL rt_xrEndFrame(XrSession session, const XrFrameEndInfo
         if (i) str_add(&b, ",");
         XrResult r = layer_json(&b, s, ei->layers[i]);
         if (r != XR_SUCCESS) {
-            rec(in, "{\"event\":\"end_frame_error\",\"frame\":%lld,\"layer\":%u,\"result\":%d}",
-                (long long)s->begun_frame, i, (int)r);
+            rec(in, "{\"event\":\"end_frame_error\",\"frame\":%lld,\"layer\":%u,\"result\":\"%s\"}",
+                (long long)s->begun_frame, i, result_name(r));
             free(b.s);
             return r;
         }

@@ -15,7 +15,7 @@ Poses are seven numbers everywhere: position x y z, then the orientation quatern
 
 from __future__ import annotations
 
-import importlib.util
+import importlib.metadata
 import json
 import os
 import platform
@@ -65,11 +65,15 @@ def _layer_dirs() -> list[Path]:
     it knows XrGraphicsBindingEGLMNDX), then the system's (Debian's 1.0.20 `openxr-layer-corevalidation`
     was built without EGL and rejects an EGL session's `next` chain as invalid)."""
     dirs = []
-    spec = importlib.util.find_spec("xr")
-    if spec is not None and spec.submodule_search_locations:
-        arch = {"x86_64": "linux_x86_64", "aarch64": "linux_aarch64"}.get(platform.machine(), "")
-        if arch:
-            dirs.append(Path(next(iter(spec.submodule_search_locations))) / "api_layer" / arch)
+    arch = {"x86_64": "linux_x86_64", "aarch64": "linux_aarch64"}.get(platform.machine(), "")
+    if arch:
+        # By distribution, not by `import xr`: under pytest, tests/xr (a package) can shadow pyopenxr.
+        try:
+            dirs.append(
+                Path(str(importlib.metadata.distribution("pyopenxr").locate_file(f"xr/api_layer/{arch}")))
+            )
+        except importlib.metadata.PackageNotFoundError:
+            pass
     return dirs + [Path(d) for d in _LAYER_DIRS]
 
 
@@ -104,7 +108,9 @@ class HeadlessRuntime:
             raise ConfigError(f"the headless runtime's source {source} is missing")
         cc = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc")
         if not cc:
-            raise ConfigError(f"no C compiler (cc/gcc) to build the headless OpenXR runtime: `{_INSTALL_HINT}`")
+            raise ConfigError(
+                f"no C compiler (cc/gcc) to build the headless OpenXR runtime: `{_INSTALL_HINT}`"
+            )
         library = dir / LIBRARY_NAME
         cmd = [
             cc,
@@ -306,6 +312,7 @@ class Recording:
         for c in self.of("capture"):
             raw = (self.dir / c["file"]).read_bytes()
             w, h, layers = int(c["width"]), int(c["height"]), int(c.get("array_size", 1))
+            img: np.ndarray
             if c["kind"] == "depth":
                 img = np.frombuffer(raw, np.float32).reshape(layers, h, w)
             else:

@@ -414,21 +414,26 @@ class XrSession:
     def _get(self, name: str, hand: str) -> Any:
         return self.xr.ActionStateGetInfo(action=self._actions[name], subaction_path=self._hand_paths[hand])
 
+    def _has(self, name: str, hand: str) -> bool:
+        """The action exists and lists `hand` among its subaction paths (asking an action for a hand
+        it does not list is XR_ERROR_PATH_UNSUPPORTED)."""
+        return name in self._actions and hand in self._action_specs[name].hands
+
     def boolean(self, name: str, hand: str) -> tuple[bool, bool]:
         """(current state, changed since the last sync)."""
-        if name not in self._actions or self.state != "FOCUSED":
+        if not self._has(name, hand) or self.state != "FOCUSED":
             return False, False
         st = self.xr.get_action_state_boolean(self.session, self._get(name, hand))
         return bool(st.is_active and st.current_state), bool(st.is_active and st.changed_since_last_sync)
 
     def value(self, name: str, hand: str) -> float:
-        if name not in self._actions or self.state != "FOCUSED":
+        if not self._has(name, hand) or self.state != "FOCUSED":
             return 0.0
         st = self.xr.get_action_state_float(self.session, self._get(name, hand))
         return float(st.current_state) if st.is_active else 0.0
 
     def vector2(self, name: str, hand: str) -> tuple[float, float]:
-        if name not in self._actions or self.state != "FOCUSED":
+        if not self._has(name, hand) or self.state != "FOCUSED":
             return 0.0, 0.0
         st = self.xr.get_action_state_vector2f(self.session, self._get(name, hand))
         return (float(st.current_state.x), float(st.current_state.y)) if st.is_active else (0.0, 0.0)
@@ -446,14 +451,14 @@ class XrSession:
         return _matrix(loc.pose)
 
     def haptic(self, name: str, hand: str, seconds: float = 0.05, amplitude: float = 0.5) -> None:
-        if name not in self._actions or self.state != "FOCUSED":
+        if not self._has(name, hand) or self.state != "FOCUSED":
             return
         xr = self.xr
         vib = xr.HapticVibration(duration=int(seconds * 1e9), frequency=0.0, amplitude=amplitude)
         xr.apply_haptic_feedback(
             self.session,
             xr.HapticActionInfo(action=self._actions[name], subaction_path=self._hand_paths[hand]),
-            ctypes.cast(ctypes.pointer(vib), ctypes.POINTER(xr.HapticBaseHeader)),
+            vib,  # pyopenxr passes it by reference itself (a pointer here would be a pointer to one)
         )
 
     # -- frames ----------------------------------------------------------------------------------
