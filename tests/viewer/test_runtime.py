@@ -1,5 +1,5 @@
 """The project's headless OpenXR runtime (xr/runtime/vpbridge_headless_xr.c) against a minimal
-pyopenxr + moderngl app (tests/xr/minimal_app.py, run as a subprocess through pyopenxr's Khronos
+pyopenxr + moderngl app (tests/viewer/minimal_app.py, run as a subprocess through pyopenxr's Khronos
 loader and the core validation layer): session lifecycle, submitted views, released pixels, located
 poses and action input as scripted, validation clean for the good app, and the right errors for bad
 calls and bad scripts."""

@@ -104,6 +104,8 @@ def _run_xr(
         env=env,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
+    if validation:
+        assert (record / "validation.txt").is_file(), "the core validation layer was loaded"
     return proc, Recording.load(record), json.loads(summary.read_text())
 
 

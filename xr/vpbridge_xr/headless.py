@@ -67,7 +67,8 @@ def _layer_dirs() -> list[Path]:
     dirs = []
     arch = {"x86_64": "linux_x86_64", "aarch64": "linux_aarch64"}.get(platform.machine(), "")
     if arch:
-        # By distribution, not by `import xr`: under pytest, tests/xr (a package) can shadow pyopenxr.
+        # By distribution, not by `import xr`: found without importing pyopenxr (which adds its own layer
+        # folder to the loader's search path when imported).
         try:
             dirs.append(
                 Path(str(importlib.metadata.distribution("pyopenxr").locate_file(f"xr/api_layer/{arch}")))
