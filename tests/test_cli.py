@@ -36,6 +36,7 @@ def test_every_command_has_help_with_an_example(command: str, capsys: pytest.Cap
         (["probe", "not-an-endpoint", "--timeout", "1"], "not-an-endpoint"),
         (["keys", "--add", "x", "--role", "king"], "--role"),
         (["nonsense"], "invalid choice"),
+        (["xr", "tcp://127.0.0.1:1", "--stream-credits", "9"], "--stream-credits"),
     ],
 )
 def test_bad_arguments_give_one_clear_line_not_a_traceback(args: list[str], needle: str) -> None:

@@ -20,6 +20,16 @@ def _scale(text: str) -> float:
     return v
 
 
+def _credits(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected 1, 2 or 3, got {text!r}") from None
+    if not 1 <= v <= 3:
+        raise argparse.ArgumentTypeError(f"must be 1, 2 or 3, got {v}")
+    return v
+
+
 def _frames(text: str) -> int:
     try:
         v = int(text)
@@ -54,6 +64,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "--stream-scale", type=_scale, default=1.0, help="stream mode: server render size vs eye size"
     )
     p.add_argument(
+        "--stream-credits",
+        type=_credits,
+        default=1,
+        help="stream mode: frames in flight (1: lowest latency; 2: more frames/s, a pose waits a render)",
+    )
+    p.add_argument(
         "--reproject",
         choices=("runtime", "viewer"),
         default="runtime",
@@ -85,6 +101,7 @@ def run(args: argparse.Namespace) -> int:
         frames=args.frames,
         resolution_scale=args.resolution_scale,
         stream_scale=args.stream_scale,
+        stream_credits=args.stream_credits,
         reproject=args.reproject,
         holo_at=args.holo_at,
         holo_width=args.holo_width,

@@ -38,6 +38,10 @@ class ViewerOptions:
     resolution_scale: float = 1.0
     stream_scale: float = 1.0
     """Stream mode: the server renders at this fraction of the swapchain size."""
+    stream_credits: int = 1
+    """Stream mode: frames in flight. 1 keeps the pose→photon latency at about one render (the
+    runtime reprojects in between); 2 keeps the server busy for more frames/s but a pose then waits
+    behind the frame being rendered (bench/xr.py: 1.12x vs 2.1x the render time)."""
     reproject: str = "runtime"
     """Stream mode: "runtime" submits each frame with its render pose; "viewer" reprojects itself."""
     holo_at: str | None = None
@@ -153,6 +157,7 @@ class Viewer:
                     session.sizes,
                     reproject=opts.reproject,
                     scale=opts.stream_scale,
+                    credits=opts.stream_credits,
                 )
             else:
                 centre = tools_mod.resolve_point(opts.holo_at, local.scene if local else None)

@@ -48,6 +48,7 @@ class Timings:
                 "mean": float(vals.mean()),
                 "p50": float(np.median(vals)),
                 "p95": float(np.percentile(vals, 95)),
+                "n": len(vals),
             }
         return out
 
@@ -148,7 +149,7 @@ class StreamMode:
         sizes: list[tuple[int, int]],
         *,
         reproject: str = "runtime",
-        credits: int = 2,
+        credits: int = 1,
         scale: float = 1.0,
     ) -> None:
         self.ctx = ctx
