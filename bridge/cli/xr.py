@@ -53,6 +53,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     p.add_argument("endpoint", help="control endpoint, e.g. tcp://127.0.0.1:5555")
     p.add_argument("--keys", help="client key file (when the server uses CURVE)")
+    p.add_argument(
+        "--role",
+        choices=("director", "viewer"),
+        default="director",
+        help="role to ask for (director: the time-of-day dial works); with --keys the key decides",
+    )
     p.add_argument("--mode", choices=("local", "stream", "holo"), default="local", help="what fills the eyes")
     p.add_argument(
         "--frames", type=_frames, help="end the session after N frames (default: until the runtime ends it)"
@@ -97,6 +103,7 @@ def run(args: argparse.Namespace) -> int:
     opts = ViewerOptions(
         endpoint=args.endpoint,
         keys=args.keys,
+        role=args.role,
         mode=args.mode,
         frames=args.frames,
         resolution_scale=args.resolution_scale,

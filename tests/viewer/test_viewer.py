@@ -284,3 +284,146 @@ def test_no_runtime_is_a_clear_message(server: ServerThread, tmp_path: Path) -> 
     assert proc.returncode != 0
     assert "no OpenXR runtime found" in proc.stderr
     assert "Monado" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_measure_viewfinder_still_time_of_day_and_presence_in_one_session(
+    runtime: HeadlessRuntime, server: ServerThread, tmp_path: Path
+) -> None:
+    menu, trigger = "/user/hand/left/input/menu/click", "/user/hand/right/input/trigger/value"
+    stick = "/user/hand/right/input/thumbstick"
+    script = _script(tmp_path, 70)
+    for i in range(0, 70, 5):  # the head looks around a little, so presence has something to report
+        q = quat_from_matrix(_rot_y(math.radians(i * 0.5)))
+        script.head(i, (0.0, 1.6, 0.0, *q))
+    script.input(4, menu, 1.0).input(6, menu, 0.0)  # teleport -> measure
+    script.input(8, trigger, 1.0).input(10, trigger, 0.0)  # point A
+    q_b = quat_from_matrix(_rot_x(-math.radians(45.0)))
+    script.hand(11, "right", (0.2, 1.3, -0.3, *q_b))  # aim nearer the feet
+    script.input(13, trigger, 1.0).input(15, trigger, 0.0)  # point B
+    script.input(17, menu, 1.0).input(19, menu, 0.0)  # measure -> viewfinder
+    script.input(21, trigger, 1.0).input(23, trigger, 0.0)  # capture a still
+    script.input(25, menu, 1.0).input(27, menu, 0.0)  # viewfinder -> time of day
+    script.input(29, stick, 0.0, 1.0).input(60, stick, 0.0, 0.0)  # push the sun forward
+    with Client(_endpoint(server), timeout=10) as other:
+        hours_before = float(other.state["time_of_day"])
+        seen_cameras: set[str] = set()
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "bridge.cli",
+                "xr",
+                _endpoint(server),
+                "--summary",
+                str(tmp_path / "summary.json"),
+                "--stills",
+                str(tmp_path / "stills"),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, **runtime.env(script.write(tmp_path / "script.txt"), tmp_path / "record")},
+        )
+        while proc.poll() is None:  # the other client watches the headset's presence as it happens
+            seen_cameras |= {k for k in dict(other.state) if k.startswith("camera.")}
+            time.sleep(0.02)
+        out, err = proc.communicate(timeout=110)
+        assert proc.returncode == 0, out + err
+        deadline = time.monotonic() + 5
+        while float(other.state["time_of_day"]) == hours_before and time.monotonic() < deadline:
+            time.sleep(0.05)
+        hours_after = float(other.state["time_of_day"])
+    rec = Recording.load(tmp_path / "record")
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert rec.validation_errors() == []
+    tools = summary["tools"]
+    said = [e.get("event", "") for e in tools["events"]]
+    # Measuring: two floor points, a distance in metres shown.
+    assert sum(e == "measure_point" for e in said) == 2
+    assert " m" in tools["measurement"], tools["measurement"]
+    # The viewfinder's still: rendered by the server at full quality, written with its pose and lens.
+    assert len(tools["stills"]) == 1
+    pngs = sorted((tmp_path / "stills").glob("*.png"))
+    assert len(pngs) == 1 and pngs[0].with_suffix(".json").is_file()
+    meta = json.loads(pngs[0].with_suffix(".json").read_text())
+    assert "lens" in meta and len(np.asarray(meta["T_world_camera"]).reshape(-1)) == 16
+    # Time of day: the stick moved the server's sun, which every client sees.
+    assert "time_of_day" in said
+    assert hours_after != pytest.approx(hours_before, abs=1e-3), (tools["events"], summary["messages"])
+    # Presence: the headset's head was on the state plane for the other client.
+    assert seen_cameras, "the headset reported its head pose"
+
+
+def _saturation(rgba: np.ndarray) -> float:
+    rgb = rgba[..., :3].astype(float)
+    mx, mn = rgb.max(-1), rgb.min(-1)
+    return float(np.mean((mx - mn) / np.maximum(mx, 1.0)))
+
+
+def test_local_mode_follows_a_directors_live_look_change(
+    runtime: HeadlessRuntime, server: ServerThread, tmp_path: Path
+) -> None:
+    script = Script(profile=TOUCH, view_size=EYE, exit_after=80, capture=[3, 75], throttle_hz=30.0)
+    script.head(0, (0.0, 1.6, 0.0, *IDENTITY_Q))
+    record = tmp_path / "record"
+    env = {**os.environ, **runtime.env(script.write(tmp_path / "script.txt"), record)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bridge.cli", "xr", _endpoint(server), "--no-tools"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        events = record / "events.jsonl"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and proc.poll() is None:  # wait until frame 5 was submitted
+            if events.is_file() and '"frame":5,' in events.read_text().replace(" ", ""):
+                break
+            time.sleep(0.05)
+        with Client(_endpoint(server), timeout=10, role="director") as director:
+            director.set_params({"look": "noir"})
+        out, err = proc.communicate(timeout=110)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, out + err
+    rec = Recording.load(record)
+    assert rec.validation_errors() == []
+    before = [img for c, img in rec.captures if c["frame"] == 3 and img.ndim == 3]
+    after = [img for c, img in rec.captures if c["frame"] == 75 and img.ndim == 3]
+    assert len(before) == 2 and len(after) == 2
+    assert all(_saturation(img) > 0.05 for img in before), "the neutral look has colour"
+    assert all(_saturation(img) < 0.01 for img in after), "noir, followed live from the state plane"
+
+
+def test_stream_mode_viewer_reprojection_submits_the_current_head_pose(
+    runtime: HeadlessRuntime, server: ServerThread, tmp_path: Path
+) -> None:
+    script = _script(tmp_path, 12, capture=[10])
+    heads = {}
+    for i in range(12):  # the head turns 3° every frame, faster than the server renders
+        R = _rot_y(math.radians(3.0 * i))
+        heads[i] = R
+        script.head(i, (0.0, 1.6, 0.0, *quat_from_matrix(R)))
+    proc, rec, summary = _run_xr(
+        runtime,
+        _endpoint(server),
+        tmp_path,
+        script,
+        "--mode",
+        "stream",
+        "--no-tools",
+        "--reproject",
+        "viewer",
+    )
+    assert rec.validation_errors() == []
+    submitted = [f for f in rec.frames if f["layers"]]
+    assert len(submitted) >= 8
+    for f in submitted:
+        for v in f["layers"][0]["views"]:
+            # Resampled here for the current head orientation, so submitted with the current pose.
+            assert np.allclose(_view_pose(v)[:3, :3], heads[f["frame"]], atol=1e-4)
+    imgs = [img for c, img in rec.captures if c["frame"] == 10 and img.ndim == 3]
+    assert len(imgs) == 2 and all(float(img[..., :3].std()) > 3.0 for img in imgs)

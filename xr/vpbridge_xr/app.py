@@ -31,6 +31,8 @@ log = logging.getLogger("vpbridge.xr")
 class ViewerOptions:
     endpoint: str
     keys: str | None = None
+    role: str = "director"
+    """Asked for in the handshake: a scout changes the time of day. With CURVE keys the key decides."""
     mode: str = "local"
     """local | stream | holo."""
     frames: int | None = None
@@ -118,7 +120,12 @@ class Viewer:
             raise ConfigError(f"--mode must be local, stream or holo, got {opts.mode!r}")
         ctx = create_context()
         client = Client(
-            opts.endpoint, name=opts.name, keys=opts.keys, timeout=opts.timeout, follow_state=True
+            opts.endpoint,
+            name=opts.name,
+            keys=opts.keys,
+            role=opts.role,
+            timeout=opts.timeout,
+            follow_state=True,
         )
         client.connect()
         calls = ServerCalls()
