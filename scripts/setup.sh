@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(
-  libegl1 libgl1 libgl1-mesa-dri libgles2 libusb-1.0-0 libgomp1
+  libegl1 libegl-dev libgl1 libgl1-mesa-dri libgles2 libusb-1.0-0 libgomp1
   build-essential cmake pkg-config libzmq3-dev cppzmq-dev libmsgpack-cxx-dev
   libopenxr-loader1 libopenxr-dev openxr-layer-corevalidation
   libxrender1 libxxf86vm1 libxfixes3 libxi6 libxkbcommon0 libsm6
