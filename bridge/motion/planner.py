@@ -13,13 +13,17 @@ from bridge.errors import ConfigError, PlanningError
 from bridge.motion.field import DistanceField
 from bridge.motion.path import CameraPath, angles_from_rotation, heading_of
 from bridge.motion.presets import Preset, preset_from_name
+from bridge.motion.replan import brake, check, splice
 from bridge.motion.search import VoxelSearch
 from bridge.motion.smooth import Curve, shortcut, smooth_route
-from bridge.motion.timing import orient, time_path
+from bridge.motion.timing import least_time, orient, time_path
 from bridge.motion.walk import Body, Walker
 from bridge.world.scene import Bookmark, Scene
 
 __all__ = ["Endpoint", "PlanningError", "Planner"]
+
+_TURN_MAX_S = 600.0
+"""A turning replan slower than this is not timed at all (a curve that doubles back can ask for hours)."""
 
 Endpoint = str | Bookmark | np.ndarray | tuple[float, float, float] | list[float]
 """A bookmark (or its name), a 4×4 T_world_camera, or a position (x, y, z)."""
@@ -146,18 +150,35 @@ class Planner:
     def _search(self, a: np.ndarray, b: np.ndarray, stats: dict[str, Any]) -> np.ndarray:
         c, f = self.clearance, self.field
         dist = float(np.linalg.norm(b - a))
-        pad = np.array([max(15.0, 0.3 * dist), max(15.0, 0.3 * dist), max(15.0, 0.3 * dist)])
-        lo, hi = np.minimum(a, b) - pad, np.maximum(a, b) + pad
-        lo = np.minimum(np.maximum(lo, f.lo - 5.0), np.minimum(a, b))
-        hi = np.maximum(np.minimum(hi, f.hi + 5.0), np.maximum(a, b))
-        vol = float(np.prod(hi - lo))
-        voxel = max(0.2, c / 2, (vol / self.max_voxels) ** (1 / 3))
+
+        def region(pad: float) -> tuple[np.ndarray, np.ndarray]:
+            lo, hi = np.minimum(a, b) - pad, np.maximum(a, b) + pad
+            lo = np.minimum(np.maximum(lo, f.lo - 5.0), np.minimum(a, b))
+            return lo, np.maximum(np.minimum(hi, f.hi + 5.0), np.maximum(a, b))
+
+        pad = max(15.0, 0.3 * dist)
+        lo, hi = region(pad)
+        voxel = max(0.2, c / 2, (float(np.prod(hi - lo)) / self.max_voxels) ** (1 / 3))
+        # finer levels: less margin, smaller voxels, and a region shrunk (down to 3 m around the
+        # endpoints) so the grid stays within 8 × max_voxels
+        levels = []
         for margin, vx in ((self.margin, voxel), (self.margin / 2, voxel / 2), (0.0, voxel / 3)):
-            if vol / vx**3 > 8 * self.max_voxels:
+            p = pad
+            box = region(p)
+            while float(np.prod(box[1] - box[0])) / vx**3 > 8.001 * self.max_voxels and p > 3.0:
+                p = max(3.0, 0.75 * p)
+                box = region(p)
+            if float(np.prod(box[1] - box[0])) / vx**3 > 8.001 * self.max_voxels:
                 break
+            levels.append((margin, vx, box))
+        for level, (margin, vx, (lo, hi)) in enumerate(levels):
             grid = VoxelSearch(f, lo, hi, vx, c + margin)
             i0, i1 = grid.entry(a, c), grid.entry(b, c)
-            route = grid.astar(i0, i1) if i0 is not None and i1 is not None else None
+            # A route found expands about as many voxels as it is long; a level whose coarse voxels
+            # close a narrow passage would flood everything reachable (seconds), so only the last
+            # level gets the full budget.
+            budget = 400_000 if level == len(levels) - 1 else max(10_000, int(50 * dist / vx))
+            route = grid.astar(i0, i1, max_expand=budget) if i0 is not None and i1 is not None else None
             stats["bricks"] += grid.bricks_done
             stats["voxel_m"] = vx
             if route is not None:
@@ -247,14 +268,61 @@ class Planner:
         self, path: CameraPath, t_now: float, goal: Endpoint, preset: str | Preset | None = None
     ) -> CameraPath:
         """A new path (its t = 0 is `t_now` on `path`) from the current pose and velocity to `goal`:
-        position and velocity continuous. It keeps to the old path while braking room runs out."""
+        position, velocity and acceleration continuous, every limit kept from t = 0 (and across the
+        switch). The result flies; `meta["replan"]` says how, `limits_checked` whether it measured
+        within the preset.
+
+        Two candidates; the faster that keeps the limits (measured from just before the switch) wins:
+        *brake* slows to rest along the old path's track — its speed follows a jerk-limited stop that
+        starts from the old path's speed and acceleration — and plans afresh from there, so it takes
+        about a fresh plan's time plus the braking time; *turn* (only when the goal lies ahead) keeps
+        to the old track for the braking distance and flies on without stopping. It wins only when
+        the old path cruises straight at the switch (otherwise its acceleration would jump)."""
         pr = preset_from_name(preset or str(path.meta.get("preset", "comfortable")))
+        pose, vel = path.sample(t_now)
+        if float(np.linalg.norm(vel)) < 1e-3 or path.duration - t_now < 0.01:
+            fresh = self.plan(pose, goal, "fly", pr)
+            fresh.meta["replan"] = "rest"
+            self.last_stats = {**self.last_stats, "replan": "rest", "brake_s": 0.0}
+            return fresh
+        meta = {"mode": "fly", "preset": pr.name, "clearance_m": self.clearance, "scene": self.scene.name}
+        found: list[CameraPath] = []
+        failure: PlanningError | None = None
+        stop = brake(path, t_now, pr)
+        try:
+            rest = self.plan(stop.sample(stop.duration)[0], goal, "fly", pr)
+        except PlanningError as exc:
+            failure = exc
+        else:
+            found.append(splice(stop, rest, {**meta, "replan": "brake", "brake_s": round(stop.duration, 6)}))
+        try:
+            turn = self._turn(path, t_now, goal, pr, found[0].duration if found else _TURN_MAX_S)
+        except PlanningError as exc:
+            turn, failure = None, failure or exc
+        if turn is not None:
+            turn.meta["replan"] = "turn"
+            found.append(turn)
+        if not found:
+            assert failure is not None
+            raise failure
+        for c in found:  # measured from just before the switch: a jump in acceleration counts too
+            c.meta["limits_checked"] = check(c, pr, lead=(path, t_now))
+        best = min(found, key=lambda c: (not c.meta["limits_checked"], c.duration))
+        self.last_stats = {**self.last_stats, "replan": best.meta["replan"], "brake_s": stop.duration}
+        return best
+
+    def _turn(
+        self, path: CameraPath, t_now: float, goal: Endpoint, pr: Preset, budget: float = _TURN_MAX_S
+    ) -> CameraPath | None:
+        """Keep to the old path for the braking distance, then fly to `goal` without stopping; None
+        when the curve cannot be flown in under `budget` seconds (a sharp turn back, say)."""
         pose, vel = path.sample(t_now)
         p_now, speed = pose[:3, 3], float(np.linalg.norm(vel))
         yaw, pitch, _ = angles_from_rotation(pose[:3, :3])
         p1, a1 = self.endpoint(goal, "goal")
-        if speed < 1e-3:
-            return self.plan(pose, goal, "fly", pr)
+        ahead = p1 - p_now
+        if float(np.dot(ahead, vel)) < 0.5 * speed * float(np.linalg.norm(ahead)):
+            return None  # the goal is not ahead (within 60°): turning on the move loses to stopping
         # follow the old path for the braking distance (plus the jerk filter's reach) before turning
         room = speed * speed / pr.max_accel + speed * 2.0 * pr.max_accel / pr.max_jerk + 0.5
         ts = np.linspace(t_now, path.duration, 400)
@@ -265,6 +333,10 @@ class Planner:
         lead = [q for q in path.position(np.linspace(lead_ts[0], lead_ts[-1], max(3, int(room / 0.25))))]
         curve = self.fly_curve(lead, p1)
         curve = _pin_tangent(curve, p_now, vel / speed)
+        if float(self.field.distance(curve.points[: int(1.0 / 0.05)]).min()) < self.clearance:
+            return None  # bending onto the tangent would graze a collider
+        if least_time(curve, orient(curve, (yaw, pitch), a1), pr) >= budget:
+            return None
         return self._timed(curve, (yaw, pitch), a1, pr, None, "fly", v0=speed, v0_vec=vel)
 
 

@@ -43,6 +43,8 @@ class VoxelSearch:
             if (dx, dy, dz) != (0, 0, 0)
         ]
         self.bricks_done = 0
+        self.expanded = 0
+        """Voxels the last `astar` expanded."""
 
     def centre(self, i: int) -> np.ndarray:
         ijk = np.array(np.unravel_index(i, self.shape), np.float64)
@@ -89,24 +91,28 @@ class VoxelSearch:
     def astar(
         self, start: int, goal: int, weight: float = 1.6, max_expand: int = 400_000
     ) -> list[int] | None:
-        """Voxel indices from start to goal (weighted A*: at most `weight` times the shortest), or None."""
-        gpos = self.centre(goal)
-        shape = np.array(self.shape)
-        sy, sz = int(shape[1] * shape[2]), int(shape[2])
-        v = self.voxel
+        """Voxel indices from start to goal (weighted A*: at most `weight` times the shortest), or None
+        (no route, or more than `max_expand` voxels expanded)."""
+        sy, sz = self.shape[1] * self.shape[2], self.shape[2]
+        gx, r = divmod(goal, sy)
+        gy, gz = divmod(r, sz)
+        wv = weight * self.voxel
+        flat, fill, moves, sqrt = self.flat, self._fill_brick, self.moves, math.sqrt
 
         def h(i: int) -> float:
             x, r = divmod(i, sy)
             y, z = divmod(r, sz)
-            return weight * v * math.dist((x - 1, y - 1, z - 1), ((gpos - self.lo) / v).tolist())
+            return wv * sqrt((x - gx) ** 2 + (y - gy) ** 2 + (z - gz) ** 2)
 
         g = {start: 0.0}
         came: dict[int, int] = {}
         heap = [(h(start), start)]
         closed: set[int] = set()
+        push, pop = heapq.heappush, heapq.heappop
         while heap and len(closed) < max_expand:
-            _, i = heapq.heappop(heap)
+            _, i = pop(heap)
             if i == goal:
+                self.expanded = len(closed)
                 out = [i]
                 while out[-1] in came:
                     out.append(came[out[-1]])
@@ -115,12 +121,18 @@ class VoxelSearch:
                 continue
             closed.add(i)
             gi = g[i]
-            for off, cost in self.moves:
+            for off, cost in moves:
                 j = i + off
                 if j in closed:
                     continue
                 ng = gi + cost
-                if ng < g.get(j, math.inf) and self.is_free(j):
-                    g[j], came[j] = ng, i
-                    heapq.heappush(heap, (ng + h(j), j))
+                if ng < g.get(j, math.inf):
+                    s = flat[j]
+                    if s == _UNKNOWN:
+                        fill(j)
+                        s = flat[j]
+                    if s == _FREE:
+                        g[j], came[j] = ng, i
+                        push(heap, (ng + h(j), j))
+        self.expanded = len(closed)
         return None

@@ -11,13 +11,13 @@ from typing import Any
 
 import numpy as np
 from scipy.interpolate import CubicSpline
-from scipy.ndimage import gaussian_filter1d, minimum_filter1d
+from scipy.ndimage import gaussian_filter1d
 
 from bridge.motion.path import CameraPath
 from bridge.motion.presets import Preset
 from bridge.motion.smooth import Curve
 
-__all__ = ["measure", "orient", "time_path"]
+__all__ = ["least_time", "measure", "orient", "time_path"]
 
 KNOT_HZ = 50
 _DT = 1.0 / (2 * KNOT_HZ)
@@ -70,6 +70,17 @@ def orient(
         )
     if blend_m <= 0:
         return np.stack([yaw, pitch], axis=1)
+    if look_at is None and length < 2 * blend_m:
+        # a short move hardly travels: turn straight from the start orientation to the goal's, looking
+        # along the travel direction only in proportion (a hop backwards would turn around and back)
+        m = length / (2 * blend_m)
+        g = goal if goal is not None else start
+        w = _smoothstep(s / max(length, 1e-9))
+        direct_yaw = start[0] + _wrap(g[0] - start[0]) * w
+        direct_pitch = start[1] + (g[1] - start[1]) * w
+        mid = len(s) // 2
+        yaw = yaw + 2 * math.pi * round((direct_yaw[mid] - yaw[mid]) / (2 * math.pi))
+        yaw, pitch = m * yaw + (1 - m) * direct_yaw, m * pitch + (1 - m) * direct_pitch
     b = min(blend_m, length / 2) if length > 0 else 1.0
     w0 = 1.0 - _smoothstep(s / max(b, 1e-9))
     y0 = yaw[0] + _wrap(start[0] - yaw[0])
@@ -95,9 +106,30 @@ def _limits(curve: Curve, angles: np.ndarray, pr: Preset, k: float, cap: float) 
         v = np.minimum(v, np.sqrt(0.5 * k * pr.max_accel / np.maximum(kappa, 1e-12)))
         v = np.minimum(v, np.cbrt(0.35 * k * pr.max_jerk / np.maximum(jerk_geo, 1e-12)))
         v = np.minimum(v, 0.85 * k * math.radians(pr.max_yaw_rate_deg) / np.maximum(rate, 1e-12))
-    # the jerk filter mixes neighbouring speeds: hold each limit over a window
-    span = min(pr.max_speed, cap) * _filter_s(pr, k) * 0.6
-    return np.asarray(minimum_filter1d(v, max(1, int(span / ds)) | 1, mode="nearest"))
+    return _hold(v, ds, 0.3 * _filter_s(pr, k))
+
+
+def _hold(v: np.ndarray, ds: float, reach_s: float) -> np.ndarray:
+    """Each limit held over the distance the jerk filter mixes at the speed held there: the filter
+    averages `reach_s` seconds either side, so a point going at speed u must keep every limit within
+    u·reach_s of it. u(i) = min over j of max(v[j], |i − j|·ds / reach_s): a low limit reaches only as
+    far as the speed it allows nearby (a window sized by the top speed dragged one tight corner's crawl
+    over metres of open path, and over an interruption's whole braking lead)."""
+    out = v.copy()
+    top = float(v.max(initial=0.0))
+    for d in range(1, min(len(v), int(math.ceil(top * reach_s / ds)) + 1)):
+        cone = d * ds / reach_s
+        np.minimum(out[d:], np.maximum(v[:-d], cone), out=out[d:])
+        np.minimum(out[:-d], np.maximum(v[d:], cone), out=out[:-d])
+    return out
+
+
+def least_time(curve: Curve, angles: np.ndarray, pr: Preset, cap: float = math.inf) -> float:
+    """A lower bound on the duration `time_path` gives: the curve at its speed limits throughout."""
+    if curve.length < 1e-3:
+        return 0.0
+    v = np.maximum(_limits(curve, angles, pr, 1.0, cap), 1e-9)
+    return float(np.sum(np.diff(curve.s) * 2 / (v[1:] + v[:-1])))
 
 
 def _filter_s(pr: Preset, k: float) -> float:

@@ -90,3 +90,30 @@ def derivatives(path: CameraPath, fps: float = 100.0) -> dict[str, np.ndarray]:
         "jerk": np.linalg.norm(j, axis=1),
         "yaw_rate": np.abs(np.diff(yaw)) / dt,
     }
+
+
+def across_switch(
+    old: CameraPath, t_now: float, new: CameraPath, before: float = 0.5
+) -> dict[str, np.ndarray]:
+    """`derivatives` of the motion a viewer sees when `new` takes over from `old` at `t_now`: poses of
+    `old` for up to `before` seconds up to the switch, then of `new` from its t = 0, 100 per second."""
+    dt = 0.01
+    t_old = t_now - dt * np.arange(int(min(before, t_now) / dt), 0, -1)
+    t_new = np.arange(0.0, new.duration + dt / 2, dt)
+    poses = np.array([old.sample(float(t))[0] for t in t_old] + [new.sample(float(t))[0] for t in t_new])
+    pos, fwd = poses[:, :3, 3], -poses[:, :3, 2]
+    yaw = np.unwrap(np.arctan2(-fwd[:, 0], -fwd[:, 2]))
+    pitch = np.arcsin(np.clip(fwd[:, 1], -1.0, 1.0))
+    v = np.diff(pos, axis=0) / dt
+    a = np.diff(v, axis=0) / dt
+    j = np.diff(a, axis=0) / dt
+    return {
+        "pos": pos,
+        "poses": poses,
+        "switch": np.array(len(t_old)),
+        "speed": np.linalg.norm(v, axis=1),
+        "accel": np.linalg.norm(a, axis=1),
+        "jerk": np.linalg.norm(j, axis=1),
+        "yaw_rate": np.abs(np.diff(yaw)) / dt,
+        "pitch_rate": np.abs(np.diff(pitch)) / dt,
+    }

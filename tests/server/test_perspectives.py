@@ -167,3 +167,100 @@ def test_predictive_start_streams_the_first_frame_within_a_frame_interval(served
         latency = (f.t_received_ns - t0) / 1e9
         assert f.header.perspective == "sofa_closeup"
         assert latency < 3.0 / FPS, f"first transition frame after {latency * 1e3:.1f} ms"
+
+
+def wait_prerendered(srv: ServerThread, st: Stream, names: set[str], timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not names <= set(srv.call(lambda s: s.perspectives.prerendered(st.id))):  # type: ignore[arg-type]
+        assert time.monotonic() < deadline, "first frames were not rendered ahead in time"
+        time.sleep(0.05)
+
+
+def test_first_frames_rendered_ahead_are_sent_at_once_from_the_frame_cache(served, studio) -> None:  # type: ignore[no-untyped-def]
+    with Client(served.endpoints["control"]) as c:
+        st = c.open_stream(width=32, height=24, depth="none")
+        wait_prerendered(served, st, {"sofa_closeup", "dolly_start"})
+        hits = served.call(lambda s: s.stats["cache_hits"])
+        st.grant(3)
+        t0 = time.monotonic_ns()
+        duration = st.choose("dolly_start", preset="cinematic", fps=FPS)
+        f = st.next_frame(5.0)
+        latency = (f.t_received_ns - t0) / 1e9
+        assert f.header.perspective == "dolly_start" and f.header.t_path == pytest.approx(1.0 / FPS)
+        times = f.header.times
+        assert times.t_render_start == times.t_render_end  # no render ran: the frame was ready
+        assert served.call(lambda s: s.stats["cache_hits"]) == hits + 1
+        assert latency < 1.0 / FPS, f"first transition frame after {latency * 1e3:.1f} ms"
+        path = Planner(studio).plan(shot(studio, "spawn"), "dolly_start", preset="cinematic")
+        assert duration == pytest.approx(path.duration, abs=1e-3)
+        assert np.abs(pose_of(f) - path.sample(1.0 / FPS)[0]).max() < 1e-6  # the path one frame in
+        rest = collect(st, lambda f: f.header.t_path > 0.5)  # then streamed live along the path
+        ts = [f.header.t_path, *(g.header.t_path for g in rest)]
+        assert ts == sorted(ts) and len(set(ts)) == len(ts)
+        for g in rest:
+            assert np.abs(pose_of(g) - path.sample(g.header.t_path)[0]).max() < 1e-6
+
+
+def test_first_frames_are_rendered_again_when_parameters_or_the_pose_change(served, studio) -> None:  # type: ignore[no-untyped-def]
+    names = {"sofa_closeup", "dolly_start"}
+    with Client(served.endpoints["control"], role="director") as c:
+        st = c.open_stream(width=32, height=24, depth="none")
+        wait_prerendered(served, st, names)
+        before = served.call(lambda s: dict(s.perspectives._warm[st.id][1]))
+        c.set_params({"exposure_ev": 1.5})
+        assert served.call(lambda s: s.perspectives.prerendered(st.id)) == []  # stale at once
+        wait_prerendered(served, st, names)
+        after = served.call(lambda s: dict(s.perspectives._warm[st.id][1]))
+        assert all(after[n][0] != before[n][0] for n in names)  # keyed by the new parameters
+        st.grant(3)
+        f = st.render(shot(studio, "corner"))  # the viewer moves
+        assert f.header.perspective == ""
+        assert served.call(lambda s: s.perspectives.prerendered(st.id)) == []
+        wait_prerendered(served, st, names)
+        st.grant(3)
+        st.choose("sofa_closeup", preset="cinematic", fps=FPS)  # the preset it was rendered ahead for
+        f = st.next_frame(5.0)
+        assert f.header.perspective == "sofa_closeup"
+        assert f.header.times.t_render_start == f.header.times.t_render_end
+
+
+def test_a_scene_switch_resets_drives_and_predictive_plans() -> None:
+    names = {"sofa_closeup", "dolly_start"}
+    scene = world.build_scene(world.load_spec("studio_set"))
+    with (
+        ServerThread(ServerConfig(port=0, history_path=None), scene=scene) as srv,
+        Client(srv.endpoints["control"], role="director") as c,
+    ):
+        st = c.open_stream(width=32, height=24, depth="none")
+        wait_ready(st, names)
+        old_plans = srv.call(lambda s: list(s.perspectives.plans.values()))
+        st.choose("dolly_start", preset="comfortable", fps=FPS)
+        collect(st, lambda f: f.header.t_path > 0.3)
+        assert st.perspectives().moving
+        c.generate(spec="studio_set", seed=3, timeout=60)  # returns once every stream is switched
+        new_scene = srv.call(lambda s: s.scenes.scene)
+        assert new_scene is not scene
+        info = st.perspectives()
+        assert info.current == "" and not info.moving and info.ready == []  # nothing kept
+        plans = srv.call(lambda s: list(s.perspectives.plans.values()))
+        assert not any(p is q for p in plans for q in old_plans)
+        assert srv.call(lambda s: s.perspectives.stats["scene_resets"]) >= 1
+        # the drive stopped: whatever was already in flight, no driven frame follows
+        st.grant(3)
+        late: list[Frame] = []
+        with pytest.raises(Timeout):
+            while len(late) < 20:  # a drive still going would stream ~24 frames a second
+                late.append(st.next_frame(0.5))
+                st.grant(1)
+        assert len(late) <= 4, [(f.header.perspective, f.header.t_path) for f in late]
+        # a new choice is planned in the new scene, from where the viewer stopped
+        wait_ready(st, names)
+        start = srv.call(lambda s: s.perspectives.pose_now(s.streams[st.id]))
+        duration, frames = drive_to(st, "sofa_closeup", preset="fast", fps=FPS)
+        fresh = Planner(new_scene).plan(start, "sofa_closeup", preset="fast")
+        assert duration == pytest.approx(fresh.duration, abs=1e-3)
+        for f in frames[:-1]:
+            assert np.abs(pose_of(f) - fresh.sample(f.header.t_path)[0]).max() < 1e-6
+        # a new version of the same scene object resets too
+        srv.call(lambda s: setattr(s.scenes.scene, "version", s.scenes.scene.version + 1))
+        assert st.perspectives().ready == []
