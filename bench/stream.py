@@ -1,11 +1,17 @@
 """Transport benchmark: 1920×1080 RGBA8 + float16 depth frames from a vpbridge server to 1 and 8
 clients over tcp loopback and ipc, each figure next to raw pyzmq moving the same bytes in the same
 run and the same process layout (sender/server in one process, receivers/clients in another).
-Also: paced 30 fps latency, header encode+decode (msgspec vs msgpack-python), one stalled client
-among 8, and the server's resident memory over a paced soak. Prints a table and writes JSON.
+Throughput is measured in alternating rounds (raw then vpbridge, then vpbridge then raw, ...) so a
+machine that drifts affects both alike; the table gives medians over the rounds, the median of the
+per-round ratios and their spread, and CPU time per frame (sender/server + receivers/clients).
+The vpbridge clients keep freed frame buffers for reuse (`bridge.transport.malloc`, their default); it
+is applied at the start, so the raw receivers in this process run under it too (--default-malloc: off
+for both). Also: paced 30 fps latency, header encode+decode (msgspec vs msgpack-python), one stalled
+client among 8, and the server's resident memory over a paced soak. Prints a table and writes JSON.
 
-    .venv/bin/python bench/stream.py            # full run (~9 min, 300 s soak)
-    .venv/bin/python bench/stream.py --quick    # smoke run (~1.5 min, 20 s soak)
+    .venv/bin/python bench/stream.py                    # full run (~11 min, 300 s soak)
+    .venv/bin/python bench/stream.py --soak-seconds 0   # the same without the soak (~6 min)
+    .venv/bin/python bench/stream.py --quick            # smoke run (~1.5 min, 20 s soak)
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import datetime
 import json
 import os
@@ -41,12 +48,17 @@ from bridge.client import AsyncClient, AsyncStream  # noqa: E402
 from bridge.errors import Timeout  # noqa: E402
 from bridge.protocol import codec  # noqa: E402
 from bridge.protocol import messages as m  # noqa: E402
+from bridge.transport.malloc import keep_frame_buffers  # noqa: E402
 
 W, H = 1920, 1080
 RGBA_BYTES, DEPTH_BYTES = W * H * 4, W * H * 2
 CREDITS = 3
 """Frames in flight per client: the server's default max_credits; raw sockets get the same HWM."""
 PACE_HZ = 30.0
+KEEP_FRAME_BUFFERS = True
+"""The client's glibc setting (bridge.transport.malloc), applied at the start of a run so the raw
+receivers, which share this process with the vpbridge clients, run under it too; --default-malloc
+measures without it."""
 POSE = np.array([[1, 0, 0, 0], [0, 1, 0, 1.7], [0, 0, 1, 5.0], [0, 0, 0, 1]], np.float64)
 """A fixed pose: the test pattern returns its cached arrays, so the frame is transport-bound."""
 
@@ -55,14 +67,20 @@ POSE = np.array([[1, 0, 0, 0], [0, 1, 0, 1.7], [0, 0, 1, 5.0], [0, 0, 0, 1]], np
 class Durations:
     warm_s: float
     measure_s: float
+    rounds: int
+    """Throughput: alternating raw/vpbridge rounds per transport and client count."""
     latency_s: float
     stall_s: float
     soak_s: float
     soak_warm_s: float
 
 
-FULL = Durations(warm_s=2.0, measure_s=8.0, latency_s=15.0, stall_s=8.0, soak_s=300.0, soak_warm_s=30.0)
-QUICK = Durations(warm_s=1.0, measure_s=3.0, latency_s=4.0, stall_s=3.0, soak_s=20.0, soak_warm_s=5.0)
+FULL = Durations(
+    warm_s=1.5, measure_s=5.0, rounds=5, latency_s=15.0, stall_s=8.0, soak_s=300.0, soak_warm_s=30.0
+)
+QUICK = Durations(
+    warm_s=1.0, measure_s=2.0, rounds=2, latency_s=4.0, stall_s=3.0, soak_s=20.0, soak_warm_s=5.0
+)
 
 
 # -- child processes: raw pyzmq sender / replier, vpbridge server, a client to stall ----------------
@@ -192,9 +210,43 @@ def fps_in(times_ns: list[int], t0: float, t1: float) -> float:
     return sum(1 for t in times_ns if lo <= t < hi) / (t1 - t0)
 
 
+class CpuMeter:
+    """CPU seconds (user + system, every thread) of this process and one other over a window."""
+
+    def __init__(self, other: psutil.Process) -> None:
+        self.procs = [psutil.Process(), other]
+        self.t0: list[float] = []
+        self.seconds: list[float] = []
+
+    @staticmethod
+    def _cpu(p: psutil.Process) -> float:
+        t = p.cpu_times()
+        return float(t.user + t.system)
+
+    def start(self) -> None:
+        self.t0 = [self._cpu(p) for p in self.procs]
+
+    def stop(self) -> None:
+        self.seconds = [self._cpu(p) - t0 for p, t0 in zip(self.procs, self.t0, strict=True)]
+
+
+def _result(times: list[list[int]], t_start: float, t_end: float, cpu: CpuMeter) -> dict[str, Any]:
+    per = [fps_in(t, t_start, t_end) for t in times]
+    frames = sum(per) * (t_end - t_start)
+    here, there = cpu.seconds
+    return {
+        "fps": sum(per),
+        "per_client_fps": per,
+        "cpu_ms_per_frame": 1e3 * (here + there) / max(frames, 1),
+        "cpu_ms_per_frame_sender": 1e3 * there / max(frames, 1),
+        "cpu_ms_per_frame_receivers": 1e3 * here / max(frames, 1),
+    }
+
+
 def raw_throughput(transport: str, n: int, d: Durations, tmp: Path) -> dict[str, Any]:
     with child("raw-push", raw_endpoint(transport, tmp, "push")) as sender:
         endpoint = sender.readline()
+        cpu = CpuMeter(psutil.Process(sender.proc.pid))
         ctx = zmq.Context()
         socks = []
         for _ in range(n):
@@ -210,14 +262,21 @@ def raw_throughput(transport: str, n: int, d: Durations, tmp: Path) -> dict[str,
         index = {s: i for i, s in enumerate(socks)}
         t_start = time.monotonic() + d.warm_s
         t_end = t_start + d.measure_s
-        while time.monotonic() < t_end:
-            for s, _ in poller.poll(1000):
+        started = stopped = False
+        while not stopped:
+            for s, _ in poller.poll(100):
                 parts = s.recv_multipart(copy=False)
                 assert len(parts[0]) + len(parts[1]) == RGBA_BYTES + DEPTH_BYTES
                 times[index[s]].append(time.monotonic_ns())
+            now = time.monotonic()
+            if not started and now >= t_start:
+                cpu.start()
+                started = True
+            if now >= t_end:
+                cpu.stop()
+                stopped = True
         ctx.destroy(linger=0)
-    per = [fps_in(t, t_start, t_end) for t in times]
-    return {"fps": sum(per), "per_client_fps": per}
+    return _result(times, t_start, t_end, cpu)
 
 
 class Stuck(RuntimeError):
@@ -232,7 +291,9 @@ async def _bounded(what: str, aw: Any, seconds: float = 15.0) -> Any:
 
 
 async def _stream(st: AsyncStream, times: list[int], t_stop: float, pace_s: float = 0.0) -> None:
-    """Keep CREDITS credits and pose requests outstanding (or, paced, one render per tick); same pose."""
+    """Keep CREDITS credits and pose requests outstanding (or, paced, one render per tick); same pose.
+    Unpaced, the loop is as lean as the raw receiver's: no per-call timeout wrappers (a frame that does
+    not come raises `Stuck` after 15 s, and the caller bounds the whole run)."""
     if pace_s:
         t_next = time.monotonic()
         while time.monotonic() < t_stop:
@@ -242,36 +303,109 @@ async def _stream(st: AsyncStream, times: list[int], t_stop: float, pace_s: floa
             await asyncio.sleep(max(0.0, t_next - time.monotonic()))
         return
     # A pose renders once (newest wins), so CREDITS frames in flight need CREDITS pose requests in flight.
-    await _bounded(f"stream {st.id} grant", st.grant(CREDITS))
+    await st.grant(CREDITS)
     for _ in range(CREDITS):
-        await _bounded(f"stream {st.id} request", st.request(POSE))
+        await st.request(POSE)
     while time.monotonic() < t_stop:
-        f = await _bounded(
-            f"stream {st.id} next_frame (outstanding {st.outstanding})", st.next_frame(timeout=15)
-        )
+        try:
+            f = await st.next_frame(timeout=15)
+        except Timeout:
+            raise Stuck(f"stream {st.id}: no frame within 15 s (outstanding {st.outstanding})") from None
         times.append(f.t_received_ns)
-        await _bounded(f"stream {st.id} request", st.request(POSE))
-        await _bounded(f"stream {st.id} grant", st.grant(1))
+        await st.request(POSE)
+        await st.grant(1)
 
 
-async def _vpb_clients(control: str, n: int, d: Durations) -> tuple[list[list[int]], float, float]:
-    clients = [AsyncClient(control, name=f"bench{i}") for i in range(n)]
-    await asyncio.gather(*(c.connect() for c in clients))
+async def _vpb_clients(
+    control: str, n: int, d: Durations, cpu: CpuMeter | None = None
+) -> tuple[list[list[int]], float, float]:
+    clients = [
+        AsyncClient(control, name=f"bench{i}", keep_frame_buffers=KEEP_FRAME_BUFFERS) for i in range(n)
+    ]
+    await _bounded("connect", asyncio.gather(*(c.connect() for c in clients)))
     streams = [await c.open_stream(width=W, height=H, color="rgba8", depth="f16") for c in clients]
     t_start = time.monotonic() + d.warm_s
     t_end = t_start + d.measure_s
     times: list[list[int]] = [[] for _ in clients]
+
+    async def meter() -> None:
+        if cpu is not None:
+            await asyncio.sleep(t_start - time.monotonic())
+            cpu.start()
+            await asyncio.sleep(t_end - time.monotonic())
+            cpu.stop()
+
     try:
-        await asyncio.gather(*(_stream(s, t, t_end) for s, t in zip(streams, times, strict=True)))
+        await _bounded(
+            f"{n} client(s) streaming",
+            asyncio.gather(meter(), *(_stream(s, t, t_end) for s, t in zip(streams, times, strict=True))),
+            d.warm_s + d.measure_s + 30,
+        )
     finally:
         await _bounded("client close", asyncio.gather(*(c.close() for c in clients)))
     return times, t_start, t_end
 
 
-def vpb_throughput(control: str, n: int, d: Durations) -> dict[str, Any]:
-    times, t_start, t_end = asyncio.run(_vpb_clients(control, n, d))
-    per = [fps_in(t, t_start, t_end) for t in times]
-    return {"fps": sum(per), "per_client_fps": per}
+def vpb_throughput(
+    control: str, n: int, d: Durations, server_proc: psutil.Process | None = None
+) -> dict[str, Any]:
+    cpu = CpuMeter(server_proc or psutil.Process())
+    times, t_start, t_end = asyncio.run(_vpb_clients(control, n, d, cpu))
+    out = _result(times, t_start, t_end, cpu)
+    if server_proc is None:
+        for k in ("cpu_ms_per_frame", "cpu_ms_per_frame_sender", "cpu_ms_per_frame_receivers"):
+            out.pop(k)
+    return out
+
+
+def _spread(xs: list[float]) -> dict[str, float]:
+    return {"median": statistics.median(xs), "min": min(xs), "max": max(xs)}
+
+
+def throughput(transport: str, d: Durations, tmp: Path, attempt: Any) -> dict[str, Any]:
+    """Alternating rounds for 1 and 8 clients against one vpbridge server (started once, like a real one):
+    even rounds measure raw first, odd rounds vpbridge first. Per figure: every round's results, the
+    medians, and the median and range of the per-round ratios vpbridge ÷ raw."""
+    runs: dict[int, dict[str, list[dict[str, Any]]]] = {n: {"raw": [], "vpbridge": []} for n in (1, 8)}
+    with server(transport, tmp) as (eps, proc):
+        for r in range(d.rounds):
+            for n in (1, 8):
+                order = ("raw", "vpbridge") if (r + (n == 8)) % 2 == 0 else ("vpbridge", "raw")
+                for kind in order:
+                    label = f"{transport}: round {r + 1}/{d.rounds}, {kind}, {n} client(s)"
+                    if kind == "raw":
+                        res = attempt(label, raw_throughput, transport, n, d, tmp)
+                    else:
+                        res = attempt(label, vpb_throughput, eps["control"], n, d, proc)
+                    if res is not None:
+                        runs[n][kind].append(res)
+    out: dict[str, Any] = {}
+    for n, kinds in runs.items():
+        raw, vpb = kinds["raw"], kinds["vpbridge"]
+        pairs = list(zip(raw, vpb, strict=False))
+        if not pairs:
+            continue
+        ratios = [v["fps"] / r["fps"] for r, v in pairs]
+        cpu_ratios = [v["cpu_ms_per_frame"] / r["cpu_ms_per_frame"] for r, v in pairs]
+        out[f"throughput_{n}"] = {
+            "rounds": len(pairs),
+            "raw": {
+                "fps": _spread([r["fps"] for r in raw]),
+                "cpu_ms_per_frame": _spread([r["cpu_ms_per_frame"] for r in raw]),
+                "runs": raw,
+            },
+            "vpbridge": {
+                "fps": _spread([v["fps"] for v in vpb]),
+                "cpu_ms_per_frame": _spread([v["cpu_ms_per_frame"] for v in vpb]),
+                "runs": vpb,
+            },
+            "ratio": statistics.median(ratios),
+            "ratio_min": min(ratios),
+            "ratio_max": max(ratios),
+            "ratios": ratios,
+            "cpu_ratio": statistics.median(cpu_ratios),
+        }
+    return out
 
 
 def raw_latency(transport: str, d: Durations, tmp: Path) -> list[float]:
@@ -298,7 +432,7 @@ def raw_latency(transport: str, d: Durations, tmp: Path) -> list[float]:
 
 def vpb_latency(control: str, d: Durations) -> list[float]:
     async def main() -> list[float]:
-        async with AsyncClient(control, name="latency") as c:
+        async with AsyncClient(control, name="latency", keep_frame_buffers=KEEP_FRAME_BUFFERS) as c:
             st = await c.open_stream(width=W, height=H, color="rgba8", depth="f16")
             lat: list[float] = []
             t_next = time.monotonic()
@@ -319,7 +453,7 @@ def pct(xs: list[float], q: float) -> float:
 
 def stalled(control: str, d: Durations) -> dict[str, Any]:
     """7 clients alone, then with an 8th frozen by SIGSTOP, then alone again (the machine drifts)."""
-    dd = Durations(d.warm_s, d.stall_s, 0, 0, 0, 0)
+    dd = Durations(d.warm_s, d.stall_s, 1, 0, 0, 0, 0)
     alone = [vpb_throughput(control, 7, dd)]
     with child("stalled", control) as c:
         c.readline()  # it is streaming
@@ -348,7 +482,9 @@ def soak(control: str, proc: psutil.Process, d: Durations) -> dict[str, Any]:
             await asyncio.sleep(1.0)
 
     async def main() -> list[list[int]]:
-        clients = [AsyncClient(control, name=f"soak{i}") for i in range(8)]
+        clients = [
+            AsyncClient(control, name=f"soak{i}", keep_frame_buffers=KEEP_FRAME_BUFFERS) for i in range(8)
+        ]
         await asyncio.gather(*(c.connect() for c in clients))
         streams = [await c.open_stream(width=W, height=H, color="rgba8", depth="f16") for c in clients]
         t_stop = time.monotonic() + d.soak_s
@@ -469,24 +605,35 @@ def machine() -> dict[str, Any]:
 def run(args: argparse.Namespace) -> dict[str, Any]:
     d = QUICK if args.quick else FULL
     if args.soak_seconds is not None:
-        d = Durations(
-            d.warm_s,
-            d.measure_s,
-            d.latency_s,
-            d.stall_s,
-            args.soak_seconds,
-            min(d.soak_warm_s, args.soak_seconds / 4),
+        d = dataclasses.replace(
+            d, soak_s=args.soak_seconds, soak_warm_s=min(d.soak_warm_s, args.soak_seconds / 4)
         )
+    if args.rounds is not None:
+        d = dataclasses.replace(d, rounds=args.rounds)
     only = set(args.only.split(",")) if args.only else {"header", "throughput", "latency", "stall", "soak"}
+    if d.soak_s <= 0:
+        only.discard("soak")
+    global KEEP_FRAME_BUFFERS
+    KEEP_FRAME_BUFFERS = not args.default_malloc
+    kept = keep_frame_buffers() if KEEP_FRAME_BUFFERS else False
     out: dict[str, Any] = {
         "mode": "quick" if args.quick else "full",
+        "keep_frame_buffers": kept,
         "machine": machine(),
         "durations": d.__dict__,
     }
     out["layout"] = (
         "server: `python -m bridge.cli serve --source testpattern` in its own process; clients: AsyncClient(s), "
         "all on one event loop in the benchmark process. Raw pyzmq: a sender process (PUSH, or REP for latency) "
-        f"and the receivers (PULL sockets on one zmq.Poller, or REQ) in the benchmark process. HWM = credits = {CREDITS}."
+        f"and the receivers (PULL sockets on one zmq.Poller, or REQ) in the benchmark process. HWM = credits = {CREDITS} "
+        "(raw: SNDHWM and RCVHWM both, so more frames can be queued than vpbridge's credits allow). "
+        f"Throughput: {d.rounds} alternating rounds per figure against one server; medians and per-round ratios. "
+        + (
+            "glibc keeps freed frame buffers (bridge.transport.malloc, the AsyncClient default) in this process, "
+            "so for the raw receivers too."
+            if kept
+            else "glibc's default trimming (--default-malloc or not glibc)."
+        )
     )
     errors: list[str] = []
     out["errors"] = errors
@@ -513,29 +660,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             res: dict[str, Any] = {}
             out[transport] = res
             if "throughput" in only:
-                for n in (1, 8):
-                    raw = attempt(
-                        f"{transport}: raw pyzmq, {n} receiver(s)",
-                        raw_throughput,
-                        transport,
-                        n,
-                        d,
-                        tmp,
-                    )
-                    vpb = attempt(
-                        f"{transport}: vpbridge, {n} client(s)",
-                        with_server,
-                        transport,
-                        vpb_throughput,
-                        n,
-                        d,
-                    )
-                    if raw and vpb:
-                        res[f"throughput_{n}"] = {
-                            "raw": raw,
-                            "vpbridge": vpb,
-                            "ratio": vpb["fps"] / raw["fps"],
-                        }
+                res.update(throughput(transport, d, tmp, attempt))
             if "latency" in only:
                 raw_l = attempt(f"{transport}: raw pyzmq latency at 30 fps", raw_latency, transport, d, tmp)
                 vpb_l = attempt(
@@ -589,12 +714,20 @@ def table(out: dict[str, Any]) -> str:
             t = res.get(f"throughput_{n}")
             if t:
                 ok = "ok" if t["ratio"] >= 0.9 else "MISS"
+                v, r = t["vpbridge"], t["raw"]
                 row(
-                    f"{transport} {n} client{'s' if n > 1 else ''} frames/s",
-                    f"{t['vpbridge']['fps']:.1f}",
-                    f"{t['raw']['fps']:.1f}",
-                    f"{t['ratio']:.2f}×",
+                    f"{transport} {n} client{'s' if n > 1 else ''} frames/s (median of {t['rounds']})",
+                    f"{v['fps']['median']:.1f} ({v['fps']['min']:.0f}–{v['fps']['max']:.0f})",
+                    f"{r['fps']['median']:.1f} ({r['fps']['min']:.0f}–{r['fps']['max']:.0f})",
+                    f"{t['ratio']:.2f}× ({t['ratio_min']:.2f}–{t['ratio_max']:.2f})",
                     f"≥0.90× {ok}",
+                )
+                row(
+                    f"{transport} {n} client{'s' if n > 1 else ''} CPU ms/frame, both ends",
+                    f"{v['cpu_ms_per_frame']['median']:.2f}",
+                    f"{r['cpu_ms_per_frame']['median']:.2f}",
+                    f"{t['cpu_ratio']:.2f}×",
+                    "",
                 )
         lat = res.get("latency_ms")
         if lat:
@@ -655,7 +788,13 @@ def table(out: dict[str, Any]) -> str:
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true", help="short durations and a 20 s soak (smoke run)")
-    p.add_argument("--soak-seconds", type=float, help="soak length (default 300, --quick 20)")
+    p.add_argument("--soak-seconds", type=float, help="soak length (default 300, --quick 20; 0 skips it)")
+    p.add_argument(
+        "--default-malloc",
+        action="store_true",
+        help="leave glibc's trimming as it is (AsyncClient(keep_frame_buffers=False)) for raw and vpbridge",
+    )
+    p.add_argument("--rounds", type=int, help="alternating throughput rounds (default 5, --quick 2)")
     p.add_argument("--transports", default="tcp,ipc", help="comma list of tcp, ipc (default both)")
     p.add_argument("--only", help="comma list of header, throughput, latency, stall, soak (default all)")
     p.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "stream.json", help="JSON output")

@@ -93,6 +93,7 @@ class Client:
         follow_state: bool = True,
         reconnect: bool = True,
         connect: bool = True,
+        keep_frame_buffers: bool = True,
     ) -> None:
         self.timeout = timeout
         self._lt = _LoopThread()
@@ -106,6 +107,7 @@ class Client:
                 timeout=timeout,
                 follow_state=follow_state,
                 reconnect=reconnect,
+                keep_frame_buffers=keep_frame_buffers,
             )
 
         self.inner = self._lt.run(make(), timeout)

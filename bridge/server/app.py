@@ -3,6 +3,10 @@
 One event loop owns every socket. Rendering and encoding run on the render thread (`RenderWorker`);
 the loop only decodes requests, schedules the newest pose of each stream that holds a credit, and
 sends finished frames zero-copy. Control requests are answered by `bridge.server.control`.
+
+The frames plane (two small messages per frame in, one frame out) is the hot path, so its socket is a
+plain ZeroMQ socket watched with `loop.add_reader`: each wake-up handles every waiting message with
+non-blocking receives, and sends are direct non-blocking calls, with no future per message.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any, Literal, cast, overload
 
 import zmq
 import zmq.asyncio
@@ -31,7 +35,15 @@ from bridge.server.studio import StudioService
 from bridge.server.worker import RenderWorker
 from bridge.studio import PARAMS, FrameKey, frame_key_for_job, nbytes_of
 from bridge.transport.security import KeysFile, ZapHandler, load_keys_file
-from bridge.transport.sockets import Heartbeat, SocketOptions, bind, configure
+from bridge.transport.sockets import (
+    Heartbeat,
+    SocketOptions,
+    bind,
+    configure,
+    readable,
+    recv_nowait,
+    send_nowait,
+)
 from bridge.world.scene import Scene
 
 __all__ = ["Server"]
@@ -39,6 +51,9 @@ __all__ = ["Server"]
 log = logging.getLogger("vpbridge.server")
 PIPELINE_DEPTH = 2
 """Render jobs in flight: one rendering while the next waits, so the thread never idles between frames."""
+FRAMES_BATCH = 256
+"""Frames-plane messages handled per loop wake-up before yielding to other callbacks (more are
+handled on the next iteration)."""
 
 
 class Server:
@@ -88,6 +103,9 @@ class Server:
         self._tasks: list[asyncio.Task[None]] = []
         self._closed = asyncio.Event()
         self._stopping = False
+        self._frames_wake_pending = False
+        self._frames_draining = False
+        self._frames_fd: int | None = None
         self._zap: ZapHandler | None = None
         self.ctx: zmq.asyncio.Context | None = None
 
@@ -110,11 +128,13 @@ class Server:
         want = self.config.endpoints()
         try:
             self.control = self._socket(zmq.ROUTER, opts)
+            # A plain (not asyncio) socket on the same context: see the module docstring.
             self.frames = self._socket(
                 zmq.ROUTER,
                 SocketOptions(
                     max_message_bytes=1 << 20, heartbeat=hb, router_mandatory=True, sndhwm=64, rcvhwm=1000
                 ),
+                sync=True,
             )
             self.pub = self._socket(zmq.PUB, SocketOptions(heartbeat=hb, sndhwm=10_000))
             self.endpoints = {
@@ -129,9 +149,11 @@ class Server:
             await asyncio.to_thread(self.worker.stop)
             raise
         loop = asyncio.get_running_loop()
+        self._frames_fd = fd = cast(int, self.frames.getsockopt(zmq.FD))
+        loop.add_reader(fd, self._frames_readable)
+        self._frames_wake()  # messages may have arrived before the reader was registered
         for coro, name in (
             (self._control_loop(), "control"),
-            (self._frames_loop(), "frames"),
             (self._housekeeping(), "housekeeping"),
             (self.perspectives.run(), "perspectives"),
         ):
@@ -139,9 +161,15 @@ class Server:
         log.info("serving on %s", self.endpoints)
         return self.endpoints
 
-    def _socket(self, kind: int, opts: SocketOptions) -> zmq.asyncio.Socket:
+    @overload
+    def _socket(self, kind: int, opts: SocketOptions) -> zmq.asyncio.Socket: ...
+    @overload
+    def _socket(self, kind: int, opts: SocketOptions, sync: Literal[True]) -> zmq.Socket[bytes]: ...
+
+    def _socket(self, kind: int, opts: SocketOptions, sync: bool = False) -> Any:
         assert self.ctx is not None
-        sock = configure(self.ctx.socket(kind), opts)
+        raw: zmq.Socket[Any] = self.ctx.socket(kind, cast(Any, zmq.Socket)) if sync else self.ctx.socket(kind)
+        sock = configure(raw, opts)
         if self.keys is not None:
             sock.setsockopt(zmq.CURVE_SERVER, 1)
             sock.setsockopt_string(zmq.CURVE_SECRETKEY, self.keys.server_secret)
@@ -174,6 +202,9 @@ class Server:
         self._closed.set()
 
     def _close_sockets(self) -> None:
+        if self._frames_fd is not None:
+            asyncio.get_running_loop().remove_reader(self._frames_fd)
+            self._frames_fd = None
         for name in ("control", "frames", "pub"):
             sock = getattr(self, name, None)
             if sock is not None:
@@ -313,17 +344,57 @@ class Server:
 
     # -- frames plane ---------------------------------------------------------------------------
 
-    async def _frames_loop(self) -> None:
-        while True:
-            frames = await self.frames.recv_multipart(copy=False)
-            ident = frames[0].bytes
-            try:
-                reply = self._handle_frames(ident, frames)
-            except Exception as exc:
-                log.exception("frames request failed")
-                reply = m.Error(code=m.ErrorCode.INTERNAL, message=f"internal error: {type(exc).__name__}")
-            if reply is not None:
-                _send_now(self.frames, [ident, codec.EVENT_TOPIC, codec.encode(reply)])
+    def _frames_readable(self) -> None:
+        """Handle every waiting frames-plane message (the socket's FD signalled, or a send may have
+        taken its signal). ZeroMQ's FD is edge-like: it signals when the socket's state changes, not
+        while messages wait, so this reads until EAGAIN (or a batch, then goes on next iteration)."""
+        self._frames_wake_pending = False
+        if self._frames_fd is None:
+            return
+        sock = self.frames
+        self._frames_draining = True
+        try:
+            for _ in range(FRAMES_BATCH):
+                frames = recv_nowait(sock)
+                if frames is None:
+                    return
+                self._on_frames_message(frames)
+        except zmq.ZMQError as exc:  # the socket closed under us (shutdown)
+            log.debug("frames socket: %s", exc)
+            return
+        finally:
+            self._frames_draining = False
+        self._frames_wake()  # a full batch: more may wait
+
+    def _frames_wake(self) -> None:
+        """Run `_frames_readable` on the next loop iteration (once, however often it is asked)."""
+        if not self._frames_wake_pending and self._frames_fd is not None:
+            self._frames_wake_pending = True
+            asyncio.get_running_loop().call_soon(self._frames_readable)
+
+    def _on_frames_message(self, frames: list[zmq.Frame]) -> None:
+        ident = frames[0].bytes
+        try:
+            reply = self._handle_frames(ident, frames)
+        except Exception as exc:
+            log.exception("frames request failed")
+            reply = m.Error(code=m.ErrorCode.INTERNAL, message=f"internal error: {type(exc).__name__}")
+        if reply is not None:
+            self._send_frames([ident, codec.EVENT_TOPIC, codec.encode(reply)])
+
+    def _send_frames(self, parts: list[Any], copy: bool = True) -> BaseException | None:
+        """Send on the frames socket without waiting; returns the error instead of raising (EAGAIN: the
+        peer's queue is full; EHOSTUNREACH: it is gone). A send may consume the socket's FD signal while
+        requests wait, so unless the drain loop is running, check for waiting input and wake it."""
+        sock = self.frames
+        err: BaseException | None = None
+        try:
+            send_nowait(sock, parts, copy)
+        except Exception as exc:  # returned, as pyzmq's futures did: the caller decides (drop, re-credit)
+            err = exc
+        if not self._frames_draining and not self._frames_wake_pending and not sock.closed and readable(sock):
+            self._frames_wake()
+        return err
 
     def _handle_frames(self, ident: bytes, frames: list[zmq.Frame]) -> Any:
         if len(frames) != 2:
@@ -399,7 +470,7 @@ class Server:
 
     def _send_event(self, session: Session, event: Any) -> None:
         if session.frames_id is not None:
-            _send_now(self.frames, [session.frames_id, codec.EVENT_TOPIC, codec.encode(event)])
+            self._send_frames([session.frames_id, codec.EVENT_TOPIC, codec.encode(event)])
 
     # -- scheduling and sending frames ----------------------------------------------------------
 
@@ -427,17 +498,49 @@ class Server:
         st.pending, st.credits, st.last_pose = None, st.credits - 1, req
         st.seq += 1
         seq = st.seq
-        fj = framing.build_job(st.spec, req, self.state.render_params(), t_received)
-        fj.stream = st.id
         tag = self.perspectives.tag(st, req)
-        if tag is not None:
-            fj.perspective, fj.t_path = tag
-        key = self._cache_key(fj)
+        # The cache key depends only on the request's camera fields, the stream's (fixed) settings and
+        # the shared state (scene version and parameters; every change bumps its seq). A stream that asks
+        # for the same view again skips building the job and hashing the pose: the per-frame cost that
+        # matters when frames come from the cache.
+        memo_in = (
+            req.T_world_camera,
+            req.fov,
+            req.width,
+            req.height,
+            req.near,
+            req.far,
+            req.color,
+            req.depth,
+            req.eyes,
+            self.state.seq,
+        )
+        fj: framing.FrameJob | None = None
+        memo = st.key_memo
+        if memo is not None and memo[0] == memo_in:
+            key = memo[1]
+        else:
+            fj = self._frame_job(st, req, t_received, tag)
+            key = self._cache_key(fj)
+            st.key_memo = (memo_in, key)
         cached = self.studio.cache.get(key) if key is not None else None
         if cached is not None:  # same scene, parameters, pose and size: send the stored frame again
             self.stats["cache_hits"] += 1
-            self._send_result(st, framing.restamp(cached[0], fj, seq), cached[1])
+            perspective, t_path = tag if tag is not None else ("", 0.0)
+            header = framing.restamp(
+                cached[0],
+                stream=st.id,
+                seq=seq,
+                pose_id=req.pose_id,
+                t_pose=req.t_pose_ns,
+                t_received=t_received,
+                perspective=perspective,
+                t_path=t_path,
+            )
+            self._send_result(st, header, cached[1])
             return
+        if fj is None:
+            fj = self._frame_job(st, req, t_received, tag)
         st.in_render += 1
         cache = self.studio.cache
 
@@ -450,6 +553,15 @@ class Server:
         self._in_flight += 1
         fut = self.worker.submit(render)
         fut.add_done_callback(lambda f: self._deliver(st, f))
+
+    def _frame_job(
+        self, st: Stream, req: m.PoseRequest, t_received: int, tag: tuple[str, float] | None
+    ) -> framing.FrameJob:
+        fj = framing.build_job(st.spec, req, self.state.render_params(), t_received)
+        fj.stream = st.id
+        if tag is not None:
+            fj.perspective, fj.t_path = tag
+        return fj
 
     def _cache_key(self, fj: framing.FrameJob) -> FrameKey | None:
         if self.studio.cache.max_bytes == 0:
@@ -492,7 +604,7 @@ class Server:
         if st.id not in self.streams or session.frames_id is None:
             return  # closed while rendering
         msg = [session.frames_id, codec.FRAME_TOPIC, framing.header_bytes_with_send_time(header), *parts]
-        exc = _send_now(self.frames, msg, copy=False)
+        exc = self._send_frames(msg, copy=False)
         if exc is None:
             self.stats["frames"] += 1
         elif isinstance(exc, zmq.Again):

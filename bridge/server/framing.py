@@ -244,20 +244,30 @@ def header_bytes_with_send_time(header: m.FrameHeader) -> bytes:
     return codec.encode(msgspec.structs.replace(header, times=times))
 
 
-def restamp(header: m.FrameHeader, fj: FrameJob, seq: int) -> m.FrameHeader:
+def restamp(
+    header: m.FrameHeader,
+    *,
+    stream: int,
+    seq: int,
+    pose_id: int,
+    t_pose: int,
+    t_received: int,
+    perspective: str = "",
+    t_path: float = 0.0,
+) -> m.FrameHeader:
     """A cached frame's header for a new request: its stream, seq, pose id and times (no render ran:
     render start = end = encode end = now), the cached views, parts and provenance unchanged."""
 
     now = time.monotonic_ns()
     times = m.StageTimes(
-        t_pose=fj.t_pose, t_received=fj.t_received, t_render_start=now, t_render_end=now, t_encode_end=now
+        t_pose=t_pose, t_received=t_received, t_render_start=now, t_render_end=now, t_encode_end=now
     )
     return msgspec.structs.replace(
         header,
-        stream=fj.stream,
+        stream=stream,
         seq=seq,
-        pose_id=fj.pose_id,
+        pose_id=pose_id,
         times=times,
-        perspective=fj.perspective,
-        t_path=fj.t_path,
+        perspective=perspective,
+        t_path=t_path,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from bridge.protocol import messages as m
 from bridge.server.framing import StreamSpec
@@ -30,6 +31,8 @@ class Stream:
     """Pose requests dropped because a newer one arrived first."""
     starved_since: float | None = None
     """When a pose started waiting without a credit (for stall detection)."""
+    key_memo: tuple[tuple[Any, ...], Any] | None = None
+    """(camera fields of the last request + state seq, its frame-cache key): see `Server._dispatch`."""
 
 
 @dataclass

@@ -9,7 +9,17 @@ from bridge.transport.security import (
     load_client_keys,
     load_keys_file,
 )
-from bridge.transport.sockets import Heartbeat, SocketOptions, bind, configure, connect, endpoint_for
+from bridge.transport.sockets import (
+    Heartbeat,
+    SocketOptions,
+    bind,
+    configure,
+    connect,
+    endpoint_for,
+    readable,
+    recv_nowait,
+    send_nowait,
+)
 
 __all__ = [
     "ClientKeys",
@@ -25,4 +35,7 @@ __all__ = [
     "generate_keypair",
     "load_client_keys",
     "load_keys_file",
+    "readable",
+    "recv_nowait",
+    "send_nowait",
 ]
