@@ -68,6 +68,14 @@ def _set(prog: moderngl.Program, name: str, value: Any) -> None:
         u.value = value
 
 
+_FLIP_Y = np.diag([1.0, -1.0, 1.0, 1.0])
+
+
+def _grain_seed(T: np.ndarray) -> int:
+    """Grain follows the pose, so the same pose (and look) gives the same frame, bit for bit."""
+    return zlib.crc32(np.ascontiguousarray(T, np.float64).tobytes())
+
+
 class SceneRenderer:
     """Renders `RenderJob`s of one scene at a time. Create, use and close it on the render thread."""
 
@@ -120,6 +128,8 @@ class SceneRenderer:
         self._materials: moderngl.Texture | None = None
         self._shadow_key: tuple[bytes, int] | None = None
         self._st_cache: dict[tuple[int, int], SceneTargets] = {}
+        self._split_fbos: dict[tuple[int, int, str], moderngl.Framebuffer] = {}
+        """Per output: its attachments plus the scene pass's depth (read-only), for the split post pass."""
         self._outputs: dict[tuple[int, int, str], OutputTargets] = {}
         self._last_output: dict[tuple[int, int], OutputTargets] = {}
         self._gpu: GpuScene | None = None
@@ -146,18 +156,22 @@ class SceneRenderer:
                 ("STARS", stars),
             )
             defs = tuple(d for d, on in flags if on)
-            post = self._program("fullscreen_vs.glsl", "post_fs.glsl", defs)
+            post = self._program("fullscreen_vs.glsl", "post_fs.glsl", ("PASS_GEOMETRY", *defs))
+            sky = self._program("fullscreen_vs.glsl", "post_fs.glsl", ("PASS_SKY", *defs))
             resolve = self._program("fullscreen_vs.glsl", "resolve_fs.glsl", defs)
             equirect = self._program("fullscreen_vs.glsl", "post_fs.glsl", ("EQUIRECT", *defs))
-            for prog in (post, resolve, equirect):
+            progs = (post, sky, resolve, equirect)
+            for prog in progs:
                 for uname, unit in _UNITS.items():
                     _set(prog, uname, unit)
-            self._variants[key] = (post, resolve, equirect)
-            self._vaos[key] = tuple(self.ctx.vertex_array(p, []) for p in (post, resolve, equirect))
-        post, resolve, equirect = self._variants[key]
+            self._variants[key] = progs
+            self._vaos[key] = tuple(self.ctx.vertex_array(p, []) for p in progs)
+        post, sky, resolve, equirect = self._variants[key]
         self._lit = (post, resolve)
-        self.programs["post"], self.programs["resolve"], self.programs["equirect"] = post, resolve, equirect
-        self._fullscreen, self._fullscreen_resolve, self._fullscreen_eq = self._vaos[key]
+        self.programs.update(post=post, post_sky=sky, resolve=resolve, equirect=equirect)
+        self._fullscreen, self._fullscreen_sky, self._fullscreen_resolve, self._fullscreen_eq = self._vaos[
+            key
+        ]
 
     # -- scene ---------------------------------------------------------------------------------
 
@@ -335,13 +349,19 @@ class SceneRenderer:
             if cameras.visible(planes, d.lo, d.hi):
                 d.vaos["shadow"].render(moderngl.TRIANGLES, instances=d.instances)
 
-    def _draw_scene(self, T: np.ndarray, fov: FovAngles, job: RenderJob, height: int) -> np.ndarray:
+    def _draw_scene(
+        self, T: np.ndarray, fov: FovAngles, job: RenderJob, height: int, flip_y: bool = False
+    ) -> np.ndarray:
         """Draw meshes and points for one camera into the bound framebuffer/viewport: the G-buffer, or
-        radiance for the bare floor. Returns the camera's frustum planes."""
+        radiance for the bare floor. `flip_y` draws it upside down (row 0 at the top, as the output is),
+        so the post pass reads the pixel under its own and can depth-test against it. Returns the
+        camera's frustum planes."""
         assert self._gpu is not None
         proj = fov.projection(job.near, job.far)
         vp = proj @ np.linalg.inv(T)
         planes = cameras.frustum_planes(vp)
+        if flip_y:
+            vp = _FLIP_Y @ vp
         if self.bare:
             _set(self.programs["bare"], "u_view_proj", vp)
         else:
@@ -428,14 +448,21 @@ class SceneRenderer:
     def _perspective_view(self, view: View, job: RenderJob, lit: Lighting) -> None:
         st = self._scene_targets((job.width, job.height))
         self._begin(st)
-        planes = self._draw_scene(view.T_world_camera, view.fov, job, job.height)
+        planes = self._draw_scene(view.T_world_camera, view.fov, job, job.height, flip_y=not self.bare)
         tl, tr, tu, td = (
             float(np.tan(a)) for a in (view.fov.left, view.fov.right, view.fov.up, view.fov.down)
         )
         prog = self.programs["post"]
         _set(prog, "u_tan", (tl, tr, tu, td))
         self._shading_inputs(prog, st, planes, view.T_world_camera)
-        self._post(prog, self._fullscreen, st, view.T_world_camera, job)
+        if self.bare:
+            self._post(prog, self._fullscreen, st, view.T_world_camera, job)
+            return
+        sky = self.programs["post_sky"]
+        _set(sky, "u_tan", (tl, tr, tu, td))
+        self._post_split(
+            ((prog, self._fullscreen), (sky, self._fullscreen_sky)), st, view.T_world_camera, job
+        )
 
     def _equirect_view(self, view: View, job: RenderJob) -> None:
         face = int(min(max(32, -(-job.width // 4)), 2048))
@@ -492,10 +519,40 @@ class SceneRenderer:
         st.depth.use(_UNITS["u_depth"])
         st.ids.use(_UNITS["u_ids"])
         _set(prog, "u_cam_rot", np.asarray(T, np.float64)[:3, :3])
-        # Grain follows the pose, so the same pose (and look) gives the same frame, bit for bit.
-        seed = zlib.crc32(np.ascontiguousarray(T, np.float64).tobytes())
-        _set(prog, "u_seed", seed)
+        _set(prog, "u_seed", _grain_seed(T))
         vao.render(moderngl.TRIANGLES, vertices=3)
+
+    def _post_split(
+        self,
+        passes: tuple[tuple[moderngl.Program, moderngl.VertexArray], ...],
+        st: SceneTargets,
+        T: np.ndarray,
+        job: RenderJob,
+    ) -> None:
+        """The perspective post pass in two draws, geometry then sky, each limited to its pixels by a
+        depth test of the far-plane triangle against the scene's depth (attached read-only: no depth
+        writes, while the geometry draw samples the same texture). llvmpipe runs a fragment shader only
+        for blocks with a pixel that passes, so sky pixels never pay for lighting and lit pixels never
+        for the sky; every pixel is written by exactly one of the two draws."""
+        out = self._output((job.width, job.height), job.depth_dtype)
+        key = (job.width, job.height, job.depth_dtype)
+        fbo = self._split_fbos.get(key)
+        if fbo is None:
+            fbo = self._split_fbos[key] = self.ctx.framebuffer(list(out.fbo.color_attachments), st.depth)
+        fbo.depth_mask = False
+        fbo.use()
+        fbo.viewport = (0, 0, job.width, job.height)
+        self.ctx.enable(moderngl.DEPTH_TEST)
+        st.depth.use(_UNITS["u_depth"])
+        st.ids.use(_UNITS["u_ids"])
+        rot, seed = np.asarray(T, np.float64)[:3, :3], _grain_seed(T)
+        for (prog, vao), func in zip(passes, (">", "<="), strict=True):
+            _set(prog, "u_cam_rot", rot)
+            _set(prog, "u_seed", seed)
+            self.ctx.depth_func = func  # far plane (1.0) > stored: geometry; <= stored (1.0): sky
+            vao.render(moderngl.TRIANGLES, vertices=3)
+        self.ctx.depth_func = "<"
+        self.ctx.disable(moderngl.DEPTH_TEST)
 
     # -- resources --------------------------------------------------------------------------------
 
@@ -517,6 +574,9 @@ class SceneRenderer:
         if self._materials is not None:
             self._materials.release()
             self._materials = None
+        for fbo in self._split_fbos.values():
+            fbo.release()
+        self._split_fbos.clear()
         for group in (self._st_cache, self._outputs):
             for t in group.values():
                 t.release()

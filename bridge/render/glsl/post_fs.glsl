@@ -2,7 +2,8 @@
 // Post pass: sky behind geometry, fog / aerial perspective, exposure, filmic tone map, colour grade,
 // vignette and grain; linear depth and ids flipped to row 0 at the top. EQUIRECT resamples a cube
 // atlas (six 90-degree faces side by side, already lit by resolve_fs) into a latitude-longitude image
-// instead. Perspective views are lit here, from the G-buffer, once per visible pixel.
+// instead. Perspective views are lit here, from the G-buffer, once per visible pixel: in two draws,
+// PASS_GEOMETRY where the scene's depth test finds geometry and PASS_SKY where it finds none.
 #include "lighting.glsl"
 #include "shading.glsl"
 uniform sampler2D u_hdr;       // radiance: the bare floor's, or the lit cube atlas
@@ -79,9 +80,13 @@ void main() {
     oid = texelFetch(u_ids, ip, 0).r;
     dir = u_cam_rot * dc;
 #else
-    ivec2 src = ivec2(px.x, u_size.y - 1 - row);  // the scene pass is bottom-up
+#ifdef BARE
+    ivec2 src = ivec2(px.x, u_size.y - 1 - row);  // the floor's scene pass is bottom-up
+#else
+    ivec2 src = px;  // the G-buffer is drawn upside down, row 0 at the top like the output
+#endif
     float d = texelFetch(u_depth, src, 0).r;
-    vec2 uv = (vec2(src) + 0.5) / vec2(u_size);
+    vec2 uv = (vec2(px.x, u_size.y - 1 - row) + 0.5) / vec2(u_size);  // 0 at the bottom, as GL's NDC
     vec3 dcam = vec3(mix(u_tan.x, u_tan.y, uv.x), mix(u_tan.w, u_tan.z, uv.y), -1.0);
     float z = linear_z(d);
     dist = z * length(dcam);
@@ -89,13 +94,25 @@ void main() {
     uvec2 id_mat = texelFetch(u_ids, src, 0).rg;
     oid = id_mat.r;
     dir = normalize(u_cam_rot * dcam);
-#ifdef BARE
+#if defined(BARE)
     hdr = texelFetch(u_hdr, src, 0).rgb;
+#elif defined(PASS_SKY)
+    hdr = vec3(0.0);
+#elif defined(PASS_GEOMETRY)
+    hdr = shade(src, id_mat.g, dir, dist);
 #else
     hdr = d >= 1.0 ? vec3(0.0) : shade(src, id_mat.g, dir, dist);
 #endif
 #endif
+    // PASS_SKY / PASS_GEOMETRY: the depth test already chose the pixels, and a constant lets the compiler
+    // drop the other side (llvmpipe would run both sides of a branch under a mask).
+#if defined(PASS_SKY) && !defined(EQUIRECT)
+    const bool sky = true;
+#elif defined(PASS_GEOMETRY) && !defined(EQUIRECT)
+    const bool sky = false;
+#else
     bool sky = d >= 1.0;
+#endif
 #ifdef BARE
     f_color = vec4(hdr, 1.0);
     f_depth = sky ? uintBitsToFloat(0x7f800000u) : out_depth;
