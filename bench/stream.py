@@ -312,8 +312,7 @@ async def _stream(st: AsyncStream, times: list[int], t_stop: float, pace_s: floa
         except Timeout:
             raise Stuck(f"stream {st.id}: no frame within 15 s (outstanding {st.outstanding})") from None
         times.append(f.t_received_ns)
-        await st.request(POSE)
-        await st.grant(1)
+        await st.request(POSE, grant=1)  # the credit rides in the pose request (protocol 1.1)
 
 
 async def _vpb_clients(

@@ -32,6 +32,7 @@ from bridge.errors import ProtocolError, RemoteError, Timeout, TransportError
 from bridge.protocol import codec
 from bridge.protocol import messages as m
 from bridge.protocol.frames import Frame, decode_frame
+from bridge.protocol.versioning import parse_semver
 from bridge.transport import malloc
 from bridge.transport.security import ClientKeys, load_client_keys
 from bridge.transport.sockets import (
@@ -154,9 +155,15 @@ class AsyncStream:
         near: float | None = None,
         far: float | None = None,
         eyes: list[m.EyeView] | None = None,
+        grant: int = 0,
     ) -> int:
-        """Ask for a frame from `pose` (4×4 T_world_camera). Returns the pose id the frame will echo."""
+        """Ask for a frame from `pose` (4×4 T_world_camera). Returns the pose id the frame will echo.
+
+        `grant` credits go with the request (as `grant(n)` would, capped at `max_credits`): one message
+        per frame instead of two against a 1.1+ server, a separate `Credit` against an older one."""
         self._check_open()
+        n = max(0, min(grant, self.max_credits - self.outstanding))
+        folded = n if self.client.folds_credits else 0
         req = m.PoseRequest(
             stream=self.id,
             pose_id=next(self._pose_ids),
@@ -168,9 +175,13 @@ class AsyncStream:
             near=near,
             far=far,
             eyes=eyes or [],
+            credits=folded,
         )
         self.last_pose = req
+        self.outstanding += n
         await self.client._send_frames(req)
+        if n and not folded:
+            await self.client._send_frames(m.Credit(stream=self.id, n=n))
         return req.pose_id
 
     async def next_frame(self, timeout: float | None = None) -> Frame:
@@ -198,9 +209,7 @@ class AsyncStream:
 
     async def render(self, pose: Any, *, timeout: float | None = None, **kw: Any) -> Frame:
         """Request `pose` and wait for its frame (granting one credit if none is outstanding)."""
-        pose_id = await self.request(pose, **kw)
-        if self.outstanding == 0:
-            await self.grant(1)
+        pose_id = await self.request(pose, grant=0 if self.outstanding else 1, **kw)
         timeout = self.client.timeout if timeout is None else timeout
         while True:
             frame = await self.next_frame(timeout)
@@ -274,6 +283,8 @@ class AsyncClient:
         the OS (glibc; process-wide, once: see `bridge.transport.malloc`). Without it, receiving 1080p
         frames costs ~0.5 ms of page faults each."""
         self.welcome: m.Welcome | None = None
+        self.folds_credits = False
+        """Whether the server takes credits inside a `PoseRequest` (protocol 1.1+; from `Welcome`)."""
         self.state: dict[str, m.ParamValue] = {}
         self.state_seq = -1
         self.scene_version = 0
@@ -342,6 +353,11 @@ class AsyncClient:
         for w in welcome.warnings:
             log.warning("server: %s", w)
         self.welcome = welcome
+        try:
+            v = parse_semver(welcome.protocol)
+            self.folds_credits = (v.major, v.minor) >= (1, 1)
+        except ProtocolError:  # not semver: assume the oldest 1.x behaviour
+            self.folds_credits = False
         return welcome
 
     async def _attach(self) -> None:

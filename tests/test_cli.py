@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bridge import PROTOCOL_VERSION
 from bridge.cli import COMMANDS, main
 from bridge.server import ServerThread
 from bridge.transport.security import load_client_keys, load_keys_file
@@ -67,5 +68,5 @@ def test_probe_prints_round_trip_and_a_latency_breakdown(capsys: pytest.CaptureF
     with ServerThread() as srv:
         assert main(["probe", srv.endpoints["control"], "--size", "64x48", "--pings", "3"]) == 0
     out = capsys.readouterr().out
-    for needle in ("protocol 1.0.0", "rtt", "64x48", "render", "total"):
+    for needle in (f"protocol {PROTOCOL_VERSION}", "rtt", "64x48", "render", "total"):
         assert needle in out

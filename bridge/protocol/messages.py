@@ -99,7 +99,7 @@ __all__ = [
     "tag_of",
 ]
 
-PROTOCOL_VERSION = "1.0.0"
+PROTOCOL_VERSION = "1.1.0"
 """The protocol version this code speaks (semver; see bridge.protocol.versioning)."""
 
 # -- bounded primitive types -------------------------------------------------------------------
@@ -693,6 +693,10 @@ class PoseRequest(_Msg, kw_only=True, frozen=True):
     depth: DepthEncoding | None = None
     eyes: Annotated[list[EyeView], Meta(max_length=2)] = []
     """Per-eye poses and FOVs (XR). When given, they replace T_world_camera/fov for rendering."""
+    credits: Annotated[int, Meta(ge=0, le=64)] = 0
+    """Since 1.1.0: frames granted with this request, applied before it as a `Credit` sent first would
+    be (capped the same way), so a client that asks for one frame per pose sends one message, not two.
+    A 1.0 server ignores the field: send `Credit` to those (`Welcome.protocol` says which)."""
 
 
 # -- frames plane (ROUTER → DEALER): header of a multipart frame ---------------------------------

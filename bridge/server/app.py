@@ -455,6 +455,9 @@ class Server:
             st.credits = min(st.max_credits, st.credits + req.n)
             st.starved_since = None
         else:
+            if req.credits:  # folded credit (1.1): exactly as a Credit message just before the pose
+                st.credits = min(st.max_credits, st.credits + req.credits)
+                st.starved_since = None
             err = control.check_pose(self, st, req)
             if err is not None:
                 return err

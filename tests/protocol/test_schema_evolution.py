@@ -147,6 +147,16 @@ def test_minimal_fixtures_carry_every_field_todays_schema_requires(release: Path
         decode(path.read_bytes(), cls)
 
 
+VERSION_DEFAULTS = {("FrameHeader", "protocol")}
+"""Fields whose default is PROTOCOL_VERSION itself: every release changes it, and that is the point."""
+
+
+def test_version_defaults_track_the_protocol_version() -> None:
+    for cls_name, field in VERSION_DEFAULTS:
+        (f,) = [f for f in msgspec.structs.fields(getattr(m, cls_name)) if f.name == field]
+        assert f.default == m.PROTOCOL_VERSION
+
+
 @pytest.mark.parametrize("release", RELEASES, ids=lambda p: p.name)
 def test_schema_only_grows_since_release(release: Path) -> None:
     old = json.loads((release / "schema.json").read_text())
@@ -157,6 +167,9 @@ def test_schema_only_grows_since_release(release: Path) -> None:
         for field, field_schema in old_schema.get("properties", {}).items():
             got = now[name]["properties"].get(field)
             assert got is not None, f"{name}.{field} was removed"
+            if (name, field) in VERSION_DEFAULTS:  # its default is "the sender's version": it moves
+                got = {k: v for k, v in got.items() if k != "default"}
+                field_schema = {k: v for k, v in field_schema.items() if k != "default"}
             assert got == field_schema, f"{name}.{field} changed type or bounds; add a new field instead"
         added_required = set(now[name].get("required", [])) - set(old_schema.get("required", []))
         assert not added_required, f"{name} gained required fields {added_required}; new fields need defaults"

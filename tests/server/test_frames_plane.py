@@ -151,3 +151,78 @@ def test_the_python_client_streams_credit_per_frame_without_stalling(server: Ser
 def _pose_matrix(i: int) -> list[list[float]]:
     p = _moved(i)
     return [list(p[r * 4 : r * 4 + 4]) for r in range(4)]
+
+
+def test_a_credit_folded_into_the_pose_request_grants_a_frame(server: ServerThread, ctx: Sockets) -> None:
+    """Protocol 1.1: `PoseRequest.credits` works as a `Credit` sent just before it, capped the same way."""
+    _, frames, stream = _session(ctx, server)
+    frames.send(codec.encode(m.PoseRequest(stream=stream, pose_id=1, T_world_camera=EYE)))
+    assert _recv(frames, 0.5) is None, "no credit, no frame"
+    frames.send(codec.encode(m.PoseRequest(stream=stream, pose_id=2, T_world_camera=_moved(2), credits=1)))
+    parts = _recv(frames)
+    assert parts is not None and codec.decode_header(parts[1]).pose_id == 2
+    # 64 folded credits are capped at max_credits (3): three new views render, the fourth waits.
+    frames.send(codec.encode(m.PoseRequest(stream=stream, pose_id=3, T_world_camera=_moved(3), credits=64)))
+    got = [codec.decode_header(p[1]).pose_id for p in iter(lambda: _recv(frames, 0.5), None)]
+    assert got == [3]
+    for i in (4, 5, 6):
+        frames.send(codec.encode(m.PoseRequest(stream=stream, pose_id=i, T_world_camera=_moved(i))))
+        parts = _recv(frames, 5.0 if i < 6 else 0.5)
+        if i < 6:
+            assert parts is not None and codec.decode_header(parts[1]).pose_id == i
+        else:
+            assert parts is None, "the folded 64 were capped at 3"
+
+
+def test_a_bad_folded_credit_is_refused_naming_the_field(server: ServerThread, ctx: Sockets) -> None:
+    _, frames, stream = _session(ctx, server)
+    bad = codec.encode(
+        {"type": "pose_request", "stream": stream, "pose_id": 7, "T_world_camera": EYE, "credits": 65}
+    )
+    frames.send(bad)
+    parts = _recv(frames)
+    assert parts is not None and parts[0] == codec.EVENT_TOPIC
+    err = codec.decode_frames_event(parts[1])
+    assert isinstance(err, m.Error) and err.code == m.ErrorCode.BAD_REQUEST and err.field == "$.credits"
+
+
+@pytest.mark.parametrize("server_version", ["1.0.0", m.PROTOCOL_VERSION])
+def test_the_python_client_folds_credits_only_for_servers_that_take_them(
+    server: ServerThread, server_version: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Against a 1.1 server the credit rides in the pose request; against a 1.0 server (which would
+    ignore the field and never send a frame) the client sends a separate `Credit`. Both stream."""
+    import asyncio
+
+    from bridge.client import AsyncClient
+    from bridge.server import control
+
+    monkeypatch.setattr(control.m, "PROTOCOL_VERSION", server_version)
+    sent: list[Any] = []
+
+    async def run() -> tuple[bool, int]:
+        async with AsyncClient(server.endpoints["control"], follow_state=False) as c:
+            send = c._send_frames
+
+            async def spy(msg: Any) -> None:
+                sent.append(msg)
+                await send(msg)
+
+            c._send_frames = spy  # type: ignore[method-assign]
+            st = await c.open_stream(width=32, height=24)
+            n = 0
+            for i in range(1, 41):
+                await st.request(_pose_matrix(i), grant=1)
+                await st.next_frame(timeout=5.0)
+                n += 1
+            return c.folds_credits, n
+
+    folds, n = asyncio.run(run())
+    assert n == 40
+    poses = [s for s in sent if isinstance(s, m.PoseRequest)]
+    credits = [s for s in sent if isinstance(s, m.Credit)]
+    assert folds == (server_version != "1.0.0")
+    if folds:
+        assert not credits and all(p.credits == 1 for p in poses), "one message per frame"
+    else:
+        assert len(credits) == 40 and all(p.credits == 0 for p in poses)

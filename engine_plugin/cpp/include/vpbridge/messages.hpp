@@ -15,7 +15,7 @@
 namespace vpbridge::msg {
 
 /// The protocol version this header speaks (semver).
-inline constexpr const char* PROTOCOL_VERSION = "1.0.0";
+inline constexpr const char* PROTOCOL_VERSION = "1.1.0";
 
 // -- enums ---------------------------------------------------------------------------------------
 
@@ -1098,6 +1098,7 @@ struct PoseRequest {
   std::optional<ColorEncoding> color{};
   std::optional<DepthEncoding> depth{};
   std::vector<EyeView> eyes{};
+  std::int64_t credits{0};
 };
 [[nodiscard]] inline bool operator==(const PoseRequest& a, const PoseRequest& b) {
   return a.stream == b.stream &&
@@ -1111,7 +1112,8 @@ struct PoseRequest {
          a.far == b.far &&
          a.color == b.color &&
          a.depth == b.depth &&
-         a.eyes == b.eyes;
+         a.eyes == b.eyes &&
+         a.credits == b.credits;
 }
 [[nodiscard]] inline bool operator!=(const PoseRequest& a, const PoseRequest& b) { return !(a == b); }
 inline void read_value(const msgpack::object& o, PoseRequest& v, const char* field);
@@ -1177,7 +1179,7 @@ inline void write_value(Packer& pk, const StageTimes& v);
 /// The typed header of a frame; payload parts follow it as raw bytes.
 struct FrameHeader {
   static constexpr const char* TAG = "frame_header";
-  std::string protocol{"1.0.0"};
+  std::string protocol{"1.1.0"};
   std::int64_t stream{};  // required
   std::int64_t seq{};  // required
   std::int64_t pose_id{};  // required
@@ -2815,7 +2817,8 @@ inline void write_value(Packer& pk, const PoseRequest& v) {
   const bool w9 = v.color.has_value();
   const bool w10 = v.depth.has_value();
   const bool w11 = !v.eyes.empty();
-  pk.pack_map(static_cast<std::uint32_t>(1 + int(w0) + int(w1) + int(w2) + int(w3) + int(w4) + int(w5) + int(w6) + int(w7) + int(w8) + int(w9) + int(w10) + int(w11)));
+  const bool w12 = v.credits != 0;
+  pk.pack_map(static_cast<std::uint32_t>(1 + int(w0) + int(w1) + int(w2) + int(w3) + int(w4) + int(w5) + int(w6) + int(w7) + int(w8) + int(w9) + int(w10) + int(w11) + int(w12)));
   write_value(pk, std::string_view("type"));
   write_value(pk, std::string_view(PoseRequest::TAG));
   if (w0) { write_value(pk, std::string_view("stream")); write_value(pk, v.stream); }
@@ -2830,6 +2833,7 @@ inline void write_value(Packer& pk, const PoseRequest& v) {
   if (w9) { write_value(pk, std::string_view("color")); write_value(pk, v.color); }
   if (w10) { write_value(pk, std::string_view("depth")); write_value(pk, v.depth); }
   if (w11) { write_value(pk, std::string_view("eyes")); write_value(pk, v.eyes); }
+  if (w12) { write_value(pk, std::string_view("credits")); write_value(pk, v.credits); }
 }
 inline void read_value(const msgpack::object& o, PoseRequest& v, const char* field) {
   if (o.type != msgpack::type::MAP) detail::bad_type(field, "a PoseRequest map", o);
@@ -2850,6 +2854,7 @@ inline void read_value(const msgpack::object& o, PoseRequest& v, const char* fie
     else if (k == "color") { read_value(kv.val, v.color, "color"); seen |= 512ULL; }
     else if (k == "depth") { read_value(kv.val, v.depth, "depth"); seen |= 1024ULL; }
     else if (k == "eyes") { read_value(kv.val, v.eyes, "eyes"); seen |= 2048ULL; }
+    else if (k == "credits") { read_value(kv.val, v.credits, "credits"); seen |= 4096ULL; }
     else if (k == "type") detail::check_tag(kv.val, PoseRequest::TAG);
     // unknown keys are skipped: a newer peer may send fields this schema lacks
   }
@@ -2958,7 +2963,7 @@ inline void read_value(const msgpack::object& o, StageTimes& v, const char* fiel
 }
 
 inline void write_value(Packer& pk, const FrameHeader& v) {
-  const bool w0 = v.protocol != "1.0.0";
+  const bool w0 = v.protocol != "1.1.0";
   const bool w1 = true;
   const bool w2 = true;
   const bool w3 = true;
