@@ -158,8 +158,7 @@ def _stream(
         frames.append(f)
         lat.append(f.latency_ms())
         if sent < len(poses):
-            stream.grant(1)
-            stream.request(poses[sent])
+            stream.request(poses[sent], grant=1)  # the credit rides in the request (protocol 1.1)
             sent += 1
         bar(len(frames) / len(poses), f"frame {len(frames)}/{len(poses)}")
     fps = len(frames) / (time.monotonic() - t0)
