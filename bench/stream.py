@@ -52,8 +52,12 @@ from bridge.transport.malloc import keep_frame_buffers  # noqa: E402
 
 W, H = 1920, 1080
 RGBA_BYTES, DEPTH_BYTES = W * H * 4, W * H * 2
-CREDITS = 3
-"""Frames in flight per client: the server's default max_credits; raw sockets get the same HWM."""
+QUEUE = 3
+"""Raw pyzmq: SNDHWM = RCVHWM = QUEUE, so up to 2 × QUEUE frames wait between send() and recv()."""
+CREDITS = 2 * QUEUE
+"""vpbridge: frames in flight per client (the server runs with `--max-credits CREDITS`): the same depth as
+the raw pair's two queues. Credits bound every frame from render to `next_frame`, the raw queues only
+those waiting in ZeroMQ's pipes, so the raw pair still holds as many or more."""
 PACE_HZ = 30.0
 KEEP_FRAME_BUFFERS = True
 """The client's glibc setting (bridge.transport.malloc), applied at the start of a run so the raw
@@ -95,7 +99,7 @@ def _payload() -> list[np.ndarray]:
 def role_raw_push(endpoint: str) -> None:
     ctx = zmq.Context()
     sock = ctx.socket(zmq.PUSH)
-    sock.setsockopt(zmq.SNDHWM, CREDITS)
+    sock.setsockopt(zmq.SNDHWM, QUEUE)
     sock.setsockopt(zmq.LINGER, 0)
     sock.bind(endpoint)
     print(sock.getsockopt_string(zmq.LAST_ENDPOINT), flush=True)
@@ -179,6 +183,8 @@ def server(transport: str, tmp: Path) -> Iterator[tuple[dict[str, str], psutil.P
             "serve",
             "--source",
             "testpattern",
+            "--max-credits",
+            str(CREDITS),
             "--port",
             "0",
             *bind,
@@ -251,7 +257,7 @@ def raw_throughput(transport: str, n: int, d: Durations, tmp: Path) -> dict[str,
         socks = []
         for _ in range(n):
             s = ctx.socket(zmq.PULL)
-            s.setsockopt(zmq.RCVHWM, CREDITS)
+            s.setsockopt(zmq.RCVHWM, QUEUE)
             s.setsockopt(zmq.LINGER, 0)
             s.connect(endpoint)
             socks.append(s)
@@ -624,8 +630,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     out["layout"] = (
         "server: `python -m bridge.cli serve --source testpattern` in its own process; clients: AsyncClient(s), "
         "all on one event loop in the benchmark process. Raw pyzmq: a sender process (PUSH, or REP for latency) "
-        f"and the receivers (PULL sockets on one zmq.Poller, or REQ) in the benchmark process. HWM = credits = {CREDITS} "
-        "(raw: SNDHWM and RCVHWM both, so more frames can be queued than vpbridge's credits allow). "
+        f"and the receivers (PULL sockets on one zmq.Poller, or REQ) in the benchmark process. credits = {CREDITS} = the raw "
+        f"pair's queue depth (SNDHWM = RCVHWM = {QUEUE}; credits also count frames in kernel buffers and being "
+        "read, so the raw pair holds as many frames in flight or more). "
         f"Throughput: {d.rounds} alternating rounds per figure against one server; medians and per-round ratios. "
         + (
             "glibc keeps freed frame buffers (bridge.transport.malloc, the AsyncClient default) in this process, "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -38,6 +39,8 @@ def test_every_command_has_help_with_an_example(command: str, capsys: pytest.Cap
         (["keys", "--add", "x", "--role", "king"], "--role"),
         (["nonsense"], "invalid choice"),
         (["xr", "tcp://127.0.0.1:1", "--stream-credits", "9"], "--stream-credits"),
+        (["serve", "--source", "testpattern", "--max-credits", "0"], "max_credits"),
+        (["serve", "--source", "testpattern", "--max-credits", "65"], "1..64"),
     ],
 )
 def test_bad_arguments_give_one_clear_line_not_a_traceback(args: list[str], needle: str) -> None:
@@ -70,3 +73,39 @@ def test_probe_prints_round_trip_and_a_latency_breakdown(capsys: pytest.CaptureF
     out = capsys.readouterr().out
     for needle in (f"protocol {PROTOCOL_VERSION}", "rtt", "64x48", "render", "total"):
         assert needle in out
+
+
+def test_serve_max_credits_sets_the_frames_a_stream_may_have_in_flight(tmp_path: Path) -> None:
+    import json
+
+    import numpy as np
+
+    from bridge.client_sync import Client
+
+    ready = tmp_path / "ready.json"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bridge.cli", "serve", "--port", "0", "--source", "testpattern",
+         "--max-credits", "6", "--ready-file", str(ready)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while not ready.exists():
+            assert proc.poll() is None and time.monotonic() < deadline, "server did not start"
+            time.sleep(0.05)
+        with Client(json.loads(ready.read_text())["control"], follow_state=False) as c:
+            st = c.open_stream(width=16, height=16)
+            assert st.inner.max_credits == 6
+            st.grant(64)
+            assert st.inner.outstanding == 6, "the client caps its grants at the server's limit"
+            pose = np.eye(4)
+            ids = []
+            for i in range(6):  # six distinct poses, all rendered: six credits were held
+                pose[0, 3] = 0.1 * i
+                ids.append(st.request(pose))
+                time.sleep(0.05)  # each pose is taken before the next replaces it
+            got = sorted(st.next_frame(timeout=10).pose_id for _ in range(6))
+            assert got == ids
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=15)

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from bridge.cli._common import ProgressBar, subparser
-from bridge.server.config import ServerConfig
+from bridge.server.config import MAX_CREDITS, Limits, ServerConfig
 from bridge.server.runner import serve_forever
 from bridge.server.sources import load_scene, source_factory
 
@@ -64,6 +64,14 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument(
         "--cache-mb", type=int, default=256, metavar="MB", help="frame cache budget in MiB (0 = off)"
     )
+    p.add_argument(
+        "--max-credits",
+        type=int,
+        default=Limits().max_credits,
+        metavar="N",
+        help=f"frames a stream may have in flight, 1..{MAX_CREDITS} (default %(default)s); more hides "
+        "more round-trip latency (WAN links) at the cost of frame age",
+    )
     p.add_argument("-v", "--verbose", action="store_true", help="log every session and stream event")
     p.set_defaults(func=run)
 
@@ -82,6 +90,7 @@ def run(args: argparse.Namespace) -> int:
         keys_file=args.keys,
         allow_insecure_remote=args.insecure,
         cache_bytes=max(0, args.cache_mb) << 20,
+        limits=Limits(max_credits=args.max_credits),
     )
     if args.history:
         cfg.history_path = args.history if args.history == "none" else Path(args.history)

@@ -9,7 +9,10 @@ from pathlib import Path
 from bridge.errors import ConfigError
 from bridge.transport.sockets import endpoint_for
 
-__all__ = ["Limits", "ServerConfig"]
+__all__ = ["MAX_CREDITS", "Limits", "ServerConfig"]
+
+MAX_CREDITS = 64
+"""Upper bound of `Limits.max_credits` (the protocol's `Credit.n` bound)."""
 
 
 def _default_history() -> Path:
@@ -27,6 +30,8 @@ class Limits:
     max_width: int = 8192
     max_height: int = 8192
     max_credits: int = 3
+    """Frames a stream may have in flight (rendered, not yet consumed): 1..64. More hides more round-trip
+    latency (a WAN link, or a fast same-host link next to busy cores) at the cost of frame age."""
     max_streams: int = 8
     """Per session."""
     max_sessions: int = 256
@@ -69,6 +74,11 @@ class ServerConfig:
         }
 
     def validate(self) -> None:
+        if not 1 <= self.limits.max_credits <= MAX_CREDITS:
+            raise ConfigError(
+                f"`max_credits` must be 1..{MAX_CREDITS} (frames in flight per stream), "
+                f"got {self.limits.max_credits}"
+            )
         if self.cache_bytes < 0:
             raise ConfigError(
                 f"`cache_bytes` must be ≥ 0 (0 disables the frame cache), got {self.cache_bytes}"
