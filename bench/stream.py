@@ -52,8 +52,9 @@ from bridge.transport.malloc import keep_frame_buffers  # noqa: E402
 
 W, H = 1920, 1080
 RGBA_BYTES, DEPTH_BYTES = W * H * 4, W * H * 2
-QUEUE = 3
-"""Raw pyzmq: SNDHWM = RCVHWM = QUEUE, so up to 2 × QUEUE frames wait between send() and recv()."""
+QUEUE = int(os.environ.get("VPB_BENCH_QUEUE", "3"))
+"""Raw pyzmq: SNDHWM = RCVHWM = QUEUE, so up to 2 × QUEUE frames wait between send() and recv() (`--queue`;
+the environment carries it to the sender process)."""
 CREDITS = 2 * QUEUE
 """vpbridge: frames in flight per client (the server runs with `--max-credits CREDITS`): the same depth as
 the raw pair's two queues. Credits bound every frame from render to `next_frame`, the raw queues only
@@ -627,6 +628,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "machine": machine(),
         "durations": d.__dict__,
     }
+    out["queue"], out["credits"] = QUEUE, CREDITS
     out["layout"] = (
         "server: `python -m bridge.cli serve --source testpattern` in its own process; clients: AsyncClient(s), "
         "all on one event loop in the benchmark process. Raw pyzmq: a sender process (PUSH, or REP for latency) "
@@ -801,12 +803,23 @@ def main() -> int:
         help="leave glibc's trimming as it is (AsyncClient(keep_frame_buffers=False)) for raw and vpbridge",
     )
     p.add_argument("--rounds", type=int, help="alternating throughput rounds (default 5, --quick 2)")
+    p.add_argument(
+        "--queue",
+        type=int,
+        choices=range(1, 33),
+        metavar="N",
+        help="raw SNDHWM = RCVHWM = N and vpbridge credits = 2N (default 3: 6 frames in flight, 1..32)",
+    )
     p.add_argument("--transports", default="tcp,ipc", help="comma list of tcp, ipc (default both)")
     p.add_argument("--only", help="comma list of header, throughput, latency, stall, soak (default all)")
     p.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "stream.json", help="JSON output")
     p.add_argument("--role", help=argparse.SUPPRESS)
     p.add_argument("--role-arg", help=argparse.SUPPRESS)
     args = p.parse_args()
+    if args.queue is not None:
+        global QUEUE, CREDITS
+        QUEUE, CREDITS = args.queue, 2 * args.queue
+        os.environ["VPB_BENCH_QUEUE"] = str(QUEUE)  # the raw sender process reads it at import
     if args.role:
         signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
         {"raw-push": role_raw_push, "raw-rep": role_raw_rep, "stalled": role_stalled}[args.role](
