@@ -15,6 +15,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Literal, cast, overload
 
 import zmq
@@ -96,9 +97,12 @@ class Server:
             "sessions_dropped": 0,
             "replaced": 0,
             "cache_hits": 0,
+            "shared_renders": 0,
         }
         self._next_stream = 1
         self._in_flight = 0
+        self._rendering: dict[FrameKey, list[_Waiter]] = {}
+        """Frames being rendered, by cache key, with the other requests waiting for the same frame."""
         self._rr: list[int] = []
         self._tasks: list[asyncio.Task[None]] = []
         self._closed = asyncio.Event()
@@ -542,9 +546,18 @@ class Server:
             )
             self._send_result(st, header, cached[1])
             return
+        st.in_render += 1
+        if key is not None:
+            waiters = self._rendering.get(key)
+            if waiters is not None:
+                # The same frame is rendering for another request (viewers at one camera, every stream
+                # re-rendered after a state change): share it rather than render it again.
+                self.stats["shared_renders"] += 1
+                waiters.append(_Waiter(st, seq, req, t_received, tag))
+                return
+            self._rendering[key] = []
         if fj is None:
             fj = self._frame_job(st, req, t_received, tag)
-        st.in_render += 1
         cache = self.studio.cache
 
         def render(source: FrameSource) -> tuple[m.FrameHeader, list[Any]]:
@@ -555,7 +568,7 @@ class Server:
 
         self._in_flight += 1
         fut = self.worker.submit(render)
-        fut.add_done_callback(lambda f: self._deliver(st, f))
+        fut.add_done_callback(lambda f: self._deliver(st, f, key))
 
     def _frame_job(
         self, st: Stream, req: m.PoseRequest, t_received: int, tag: tuple[str, float] | None
@@ -577,12 +590,34 @@ class Server:
             extra=(fj.jpeg_quality,),
         )
 
-    def _deliver(self, st: Stream, fut: asyncio.Future[Any]) -> None:
-        """A render job finished (on the loop): send its frame, then fill the freed pipeline slot."""
+    def _deliver(self, st: Stream, fut: asyncio.Future[Any], key: FrameKey | None = None) -> None:
+        """A render job finished (on the loop): send its frame to the stream that asked and to every
+        request that waited for the same frame, then fill the freed pipeline slot."""
         self._in_flight -= 1
         st.in_render -= 1
+        waiters = self._rendering.pop(key, []) if key is not None else []
         if not fut.cancelled():
             self._send_frame(st, fut)
+        for w in waiters:
+            w.stream.in_render -= 1
+            if fut.cancelled():
+                continue
+            if fut.exception() is not None:
+                self._send_frame(w.stream, fut)  # the same error, and the credit back
+                continue
+            header, parts = fut.result()
+            perspective, t_path = w.tag if w.tag is not None else ("", 0.0)
+            header = framing.restamp(
+                header,
+                stream=w.stream.id,
+                seq=w.seq,
+                pose_id=w.req.pose_id,
+                t_pose=w.req.t_pose_ns,
+                t_received=w.t_received,
+                perspective=perspective,
+                t_path=t_path,
+            )
+            self._send_result(w.stream, header, parts)
         self._pump()
 
     def _send_frame(self, st: Stream, fut: asyncio.Future[Any]) -> None:
@@ -647,6 +682,17 @@ class Server:
     def _publish(self, delta: m.StateDelta) -> None:
         if getattr(self, "pub", None) is not None and not self._stopping:
             _send_now(self.pub, [codec.STATE_TOPIC, codec.encode(delta)])
+
+
+@dataclass(slots=True)
+class _Waiter:
+    """A request whose frame another stream's render is producing (same cache key)."""
+
+    stream: Stream
+    seq: int
+    req: m.PoseRequest
+    t_received: int
+    tag: tuple[str, float] | None
 
 
 def _error_reply(exc: ProtocolError, body: memoryview) -> m.Error:
