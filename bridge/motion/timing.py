@@ -148,10 +148,19 @@ def _profile(s: np.ndarray, vlim: np.ndarray, a: float, v0: float) -> np.ndarray
     return v
 
 
+_MIN_PROFILE_SAMPLES = 16
+"""Arc-length samples the speed profile needs at least, however short the curve."""
+
+
 def _timed(curve: Curve, vlim: np.ndarray, pr: Preset, k: float, v0: float) -> tuple[np.ndarray, np.ndarray]:
     """(s, ds/dt) on a uniform 100 Hz grid: acceleration-limited profile, then a causal box filter
     whose width bounds the jerk; the filter's extra distance is folded back without touching v(0)."""
     s, length = curve.s, curve.length
+    if len(s) < _MIN_PROFILE_SAMPLES:
+        # A short hop (a few millimetres: the curve has only its end points) leaves the profile no room
+        # between the two zero-speed ends: it would crawl at the 1e-4 m/s floor (a 5 mm hop: 54 s).
+        fine = np.linspace(0.0, length, _MIN_PROFILE_SAMPLES)
+        s, vlim = fine, np.interp(fine, s, vlim)
     v = _profile(s, vlim, 0.5 * k * pr.max_accel, v0)
     vm = np.maximum((v[1:] + v[:-1]) / 2, 1e-4)
     t = np.concatenate([[0.0], np.cumsum(np.diff(s) / vm)])
@@ -162,6 +171,8 @@ def _timed(curve: Curve, vlim: np.ndarray, pr: Preset, k: float, v0: float) -> t
     vf = np.convolve(np.concatenate([np.full(n - 1, v0), vt, np.zeros(n - 1)]), np.ones(n) / n, "valid")
     sf = np.concatenate([[0.0], np.cumsum((vf[1:] + vf[:-1]) / 2 * _DT)])
     total = sf[-1]
+    if total <= 1e-12:  # nothing to travel (a turn on the spot): stand still, no 0/0
+        return np.zeros_like(sf), np.zeros_like(vf)
     frac = sf / total
     s_out = sf + (length - total) * frac**2
     v_out = vf * (1.0 + (length - total) * 2 * frac / total)

@@ -70,3 +70,18 @@ def test_look_at_keeps_the_target_in_the_centre_of_view(gap_planner: Planner) ->
 def test_endpoint_inside_the_clearance_is_refused_naming_it(gap_planner: Planner) -> None:
     with pytest.raises(ConfigError, match="`goal`.*clearance"):
         gap_planner.plan((6.0, 1.6, -6.0), (0.0, 0.2, 5.0))
+
+
+@pytest.mark.parametrize("hop", [0.002, 0.0054, 0.05])
+def test_a_hop_of_millimetres_takes_a_moment_not_a_minute(hop: float) -> None:
+    """A curve made of its two end points once left the speed profile no room: a 5 mm hop crawled for
+    54 s at the speed floor and its timing divided 0 by 0 (NaN poses)."""
+    planner = Planner(box_scene([GROUND]))
+    start, goal = np.array([0.0, 2.0, 0.0]), np.array([hop, 2.0, 0.0])
+    path = planner.plan(start, goal, preset="cinematic")
+    d = derivatives(path)
+    assert np.isfinite(d["pos"]).all()
+    assert path.duration < 2.0, f"a {hop * 1e3:g} mm hop took {path.duration:.1f} s"
+    assert np.allclose(path.sample(path.duration)[0][:3, 3], goal, atol=1e-6)
+    pr = PRESETS["cinematic"]
+    assert d["speed"].max() <= pr.max_speed and d["accel"].max() <= pr.max_accel
