@@ -616,6 +616,7 @@ class Server:
                 t_received=w.t_received,
                 perspective=perspective,
                 t_path=t_path,
+                shared=True,
             )
             self._send_result(w.stream, header, parts)
         self._pump()

@@ -79,6 +79,9 @@ def test_viewers_at_one_camera_share_one_render(slow) -> None:  # type: ignore[n
         for st, pose_id, f in zip(streams, ids, frames, strict=True):
             assert (f.header.stream, f.pose_id) == (st.id, pose_id), "each viewer gets its own header"
             assert f.header.seq == 1
+            t = f.header.times
+            assert t.t_pose <= t.t_received <= t.t_render_start < t.t_render_end <= t.t_encode_end <= t.t_send
+            assert f.latency_ms()["render"] > 0, "a shared frame still reports the render it waited for"
             np.testing.assert_array_equal(f.color, frames[0].color)
             np.testing.assert_array_equal(f.depth, frames[0].depth)
 
