@@ -2,7 +2,9 @@
 reference), against a bare SQLite insert with FULL in the same run (the fsync floor); transaction,
 undo, log and checkout costs; frame-cache hit cost against a miss that renders the 1280×720 test
 pattern; edit-to-broadcast latency (SetParams until every one of 1 or 16 subscribers has the
-StateDelta) against a bare pyzmq PUB/SUB hop of the same bytes. Prints a table and writes JSON (default bench/results/studio.json).
+StateDelta) against a bare pyzmq PUB/SUB hop of the same bytes; a look change re-rendering 4 viewers at one
+camera (renders shared) against 4 viewers at 4 cameras (same run, the default scene at 640×360).
+Prints a table and writes JSON (default bench/results/studio.json).
 
     .venv/bin/python bench/studio.py [--quick] [--dir /path/on/the/disk/to/test] [--out FILE]
 """
@@ -237,6 +239,61 @@ def broadcast_rows(tmp: Path, n: int) -> list[dict[str, Any]]:
     return rows
 
 
+def shared_render_rows(tmp: Path, reps: int, viewers: int = 4) -> list[dict[str, Any]]:
+    """A director's change re-renders every stream's last pose: the time until all `viewers` have their
+    new frame when they watch one camera (the server renders it once and shares it) against the same
+    number of viewers at as many cameras (one render each), alternating, same server and scene."""
+    from bridge.client_sync import Client
+    from bridge.server import ServerConfig, ServerThread
+    from bridge.server.sources import load_scene, source_factory
+    from bridge.world.scene import look_at
+
+    def pose(i: int) -> np.ndarray:
+        return look_at((-1.5 + 1.0 * i, 1.7, 8.0), (0.0, 1.5, 0.0))
+
+    cfg = ServerConfig(port=0, history_path=tmp / "shared.sqlite")
+    seconds: dict[str, list[float]] = {"one camera": [], "own cameras": []}
+    shared: dict[str, list[int]] = {"one camera": [], "own cameras": []}
+    k = 0
+    scene = load_scene(None)
+    with ServerThread(cfg, source_factory=source_factory("scene", scene), scene=scene) as srv:
+        ep = srv.endpoints["control"]
+        director = Client(ep, name="director", role="director")
+        clients = [Client(ep, name=f"viewer{i}", follow_state=False) for i in range(viewers)]
+        try:
+            streams = [c.open_stream(width=640, height=360) for c in clients]
+            for rep in range(reps + 1):  # the first round warms up (shaders, shadow map) and is dropped
+                for mode in ("one camera", "own cameras") if rep % 2 else ("own cameras", "one camera"):
+                    for i, st in enumerate(streams):  # each stream's last pose: the camera it watches
+                        st.render(pose(0 if mode == "one camera" else i), timeout=120)
+                    for st in streams:
+                        st.grant(1)  # nothing pending: the change below is what renders
+                    before = srv.call(lambda s: s.stats["shared_renders"])
+                    k += 1
+                    t0 = time.perf_counter()
+                    director.set_params({"exposure_ev": 0.01 * k})
+                    got = {st.next_frame(timeout=120).header.stream for st in streams}
+                    dt = time.perf_counter() - t0
+                    assert got == {st.id for st in streams}
+                    if rep:
+                        seconds[mode].append(dt)
+                        shared[mode].append(int(srv.call(lambda s: s.stats["shared_renders"])) - int(before))
+        finally:
+            director.close()
+            for c in clients:
+                c.close()
+    base = statistics.median(seconds["own cameras"])
+    return [
+        {
+            "case": f"{viewers} viewers, {mode}",
+            "ms": round(statistics.median(v) * 1e3, 1),
+            "ratio_to_own_cameras": round(statistics.median(v) / base, 2),
+            "shared_per_change": statistics.median(shared[mode]),
+        }  # fmt: skip
+        for mode, v in seconds.items()
+    ]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="fewer commits and frames")
@@ -251,6 +308,7 @@ def main() -> None:
         commits = commit_rows(tmp, n, rounds)
         ops = op_rows(tmp, 2000)
         broadcast = broadcast_rows(tmp, 100 if args.quick else 400)
+        sharing = shared_render_rows(tmp, 2 if args.quick else 5)
     cache = cache_rows(frames)
 
     print(f"history commits ({n} per round, median of {rounds} interleaved rounds; floor = bare sqlite)")
@@ -270,6 +328,10 @@ def main() -> None:
     for r in broadcast:
         print(f"  {r['subscribers']:>2} subscriber(s)  {r['edit_to_broadcast_us']:>8.1f} us  p99 {r['p99_us']:.1f} us  "
               f"raw PUB/SUB {r['raw_pubsub_us']:.1f} us  x{r['ratio_to_raw']}")  # fmt: skip
+    print("a director's change re-rendering every viewer's camera (median; renders shared by the server)")
+    for r in sharing:
+        print(f"  {r['case']:<28} {r['ms']:>8.1f} ms  x{r['ratio_to_own_cameras']} of own cameras  "
+              f"{r['shared_per_change']} shared per change")  # fmt: skip
     args.out.parent.mkdir(parents=True, exist_ok=True)
     machine = {"python": platform.python_version(), "sqlite": sqlite3.sqlite_version,
                "machine": platform.machine(), "system": platform.system()}  # fmt: skip
@@ -281,6 +343,7 @@ def main() -> None:
                 "operations": ops,
                 "cache": cache,
                 "broadcast": broadcast,
+                "shared_renders": sharing,
             },
             indent=2,
         )
