@@ -144,3 +144,27 @@ def test_a_failed_shared_render_reports_to_every_waiter_and_returns_their_credit
     finally:
         for c in clients:
             c.close()
+
+
+def test_a_viewer_that_leaves_while_waiting_costs_the_others_nothing(slow) -> None:  # type: ignore[no-untyped-def]
+    srv, source = slow
+    stay = Client(srv.endpoints["control"], name="stays", follow_state=False)
+    leave = Client(srv.endpoints["control"], name="leaves", follow_state=False)
+    try:
+        st_stay = stay.open_stream(width=48, height=32)
+        st_leave = leave.open_stream(width=48, height=32)
+        st_stay.request(_pose(0.0), grant=1)
+        assert source.started.wait(5)
+        st_leave.request(_pose(0.0), grant=1)
+        deadline = time.monotonic() + 5
+        while _stat(srv, "shared_renders") < 1:
+            assert time.monotonic() < deadline, "the second request did not join the render"
+            time.sleep(0.01)
+        leave.close()  # gone before the shared render finishes
+        f = st_stay.next_frame(timeout=10)
+        assert f.header.stream == st_stay.id and source.renders == 1
+        assert srv.call(lambda s: s._rendering) == {}
+        assert srv.call(lambda s: [st.in_render for st in s.streams.values()]) == [0]
+        assert st_stay.render(_pose(0.5), timeout=10).color is not None  # the server carries on
+    finally:
+        stay.close()
