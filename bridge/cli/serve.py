@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 
 from bridge.cli._common import ProgressBar, subparser
-from bridge.server.config import MAX_CREDITS, Limits, ServerConfig
+from bridge.protocol.messages import MAX_CREDITS
+from bridge.server.config import Limits, ServerConfig
 from bridge.server.runner import serve_forever
 from bridge.server.sources import load_scene, source_factory
 

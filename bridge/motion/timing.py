@@ -171,8 +171,6 @@ def _timed(curve: Curve, vlim: np.ndarray, pr: Preset, k: float, v0: float) -> t
     vf = np.convolve(np.concatenate([np.full(n - 1, v0), vt, np.zeros(n - 1)]), np.ones(n) / n, "valid")
     sf = np.concatenate([[0.0], np.cumsum((vf[1:] + vf[:-1]) / 2 * _DT)])
     total = sf[-1]
-    if total <= 1e-12:  # nothing to travel (a turn on the spot): stand still, no 0/0
-        return np.zeros_like(sf), np.zeros_like(vf)
     frac = sf / total
     s_out = sf + (length - total) * frac**2
     v_out = vf * (1.0 + (length - total) * 2 * frac / total)

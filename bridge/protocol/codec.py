@@ -135,28 +135,32 @@ def _validation_error(text: str, plane: str) -> ProtocolError:
     )
 
 
+# The decoders below annotate their result rather than cast it: msgspec's stubs infer the union type in
+# newer versions (a cast is then redundant) and `Any` in older ones (an annotation accepts both).
+
+
 def decode_control_request(data: bytes | memoryview) -> m.ControlRequest:
-    msg: m.ControlRequest = _decode(_dec_control_req, data, "control")  # typed whatever msgspec's stubs infer
+    msg: m.ControlRequest = _decode(_dec_control_req, data, "control")
     return msg
 
 
 def decode_control_reply(data: bytes | memoryview) -> m.ControlReply:
-    msg: m.ControlReply = _decode(_dec_control_rep, data, "control")  # typed whatever msgspec's stubs infer
+    msg: m.ControlReply = _decode(_dec_control_rep, data, "control")
     return msg
 
 
 def decode_frames_request(data: bytes | memoryview) -> m.FramesRequest:
-    msg: m.FramesRequest = _decode(_dec_frames_req, data, "frames")  # typed whatever msgspec's stubs infer
+    msg: m.FramesRequest = _decode(_dec_frames_req, data, "frames")
     return msg
 
 
 def decode_frames_event(data: bytes | memoryview) -> m.FramesEvent:
-    msg: m.FramesEvent = _decode(_dec_frames_evt, data, "frames")  # typed whatever msgspec's stubs infer
+    msg: m.FramesEvent = _decode(_dec_frames_evt, data, "frames")
     return msg
 
 
 def decode_state(data: bytes | memoryview) -> m.StateMessage:
-    msg: m.StateMessage = _decode(_dec_state, data, "state")  # typed whatever msgspec's stubs infer
+    msg: m.StateMessage = _decode(_dec_state, data, "state")
     return msg
 
 

@@ -17,6 +17,7 @@ from msgspec import Meta, Struct
 # The schema's public names; `bridge.protocol` re-exports exactly these.
 __all__ = [
     "ALL_MESSAGES",
+    "MAX_CREDITS",
     "PROTOCOL_VERSION",
     "ApplyPreset",
     "Attach",
@@ -101,6 +102,10 @@ __all__ = [
 
 PROTOCOL_VERSION = "1.1.0"
 """The protocol version this code speaks (semver; see bridge.protocol.versioning)."""
+
+MAX_CREDITS = 64
+"""Most frames a stream may have in flight: the bound of a grant (`Credit.n`, `PoseRequest.credits`)
+and of a server's `max_credits`."""
 
 # -- bounded primitive types -------------------------------------------------------------------
 
@@ -671,7 +676,7 @@ class Credit(_Msg, kw_only=True, frozen=True):
     """Grant `n` more frames on a stream. Credits held are capped at the stream's max_credits."""
 
     stream: StreamId
-    n: Annotated[int, Meta(ge=1, le=64)] = 1
+    n: Annotated[int, Meta(ge=1, le=MAX_CREDITS)] = 1
 
 
 class PoseRequest(_Msg, kw_only=True, frozen=True):
@@ -693,7 +698,7 @@ class PoseRequest(_Msg, kw_only=True, frozen=True):
     depth: DepthEncoding | None = None
     eyes: Annotated[list[EyeView], Meta(max_length=2)] = []
     """Per-eye poses and FOVs (XR). When given, they replace T_world_camera/fov for rendering."""
-    credits: Annotated[int, Meta(ge=0, le=64)] = 0
+    credits: Annotated[int, Meta(ge=0, le=MAX_CREDITS)] = 0
     """Since 1.1.0: frames granted with this request, applied before it as a `Credit` sent first would
     be (capped the same way), so a client that asks for one frame per pose sends one message, not two.
     A 1.0 server ignores the field: send `Credit` to those (`Welcome.protocol` says which)."""

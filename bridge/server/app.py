@@ -533,18 +533,7 @@ class Server:
         cached = self.studio.cache.get(key) if key is not None else None
         if cached is not None:  # same scene, parameters, pose and size: send the stored frame again
             self.stats["cache_hits"] += 1
-            perspective, t_path = tag if tag is not None else ("", 0.0)
-            header = framing.restamp(
-                cached[0],
-                stream=st.id,
-                seq=seq,
-                pose_id=req.pose_id,
-                t_pose=req.t_pose_ns,
-                t_received=t_received,
-                perspective=perspective,
-                t_path=t_path,
-            )
-            self._send_result(st, header, cached[1])
+            self._send_stored(st, seq, req, t_received, tag, *cached, shared=False)
             return
         st.in_render += 1
         if key is not None:
@@ -604,22 +593,37 @@ class Server:
                 continue
             if fut.exception() is not None:
                 self._send_frame(w.stream, fut)  # the same error, and the credit back
-                continue
-            header, parts = fut.result()
-            perspective, t_path = w.tag if w.tag is not None else ("", 0.0)
-            header = framing.restamp(
-                header,
-                stream=w.stream.id,
-                seq=w.seq,
-                pose_id=w.req.pose_id,
-                t_pose=w.req.t_pose_ns,
-                t_received=w.t_received,
-                perspective=perspective,
-                t_path=t_path,
-                shared=True,
-            )
-            self._send_result(w.stream, header, parts)
+            else:
+                self._send_stored(w.stream, w.seq, w.req, w.t_received, w.tag, *fut.result(), shared=True)
         self._pump()
+
+    def _send_stored(
+        self,
+        st: Stream,
+        seq: int,
+        req: m.PoseRequest,
+        t_received: int,
+        tag: tuple[str, float] | None,
+        header: m.FrameHeader,
+        parts: list[Any],
+        *,
+        shared: bool,
+    ) -> None:
+        """Send a frame made for another request (a cache hit, or a render this one waited on) under
+        this request's own header: stream, seq, pose id, times, perspective."""
+        perspective, t_path = tag if tag is not None else ("", 0.0)
+        header = framing.restamp(
+            header,
+            stream=st.id,
+            seq=seq,
+            pose_id=req.pose_id,
+            t_pose=req.t_pose_ns,
+            t_received=t_received,
+            perspective=perspective,
+            t_path=t_path,
+            shared=shared,
+        )
+        self._send_result(st, header, parts)
 
     def _send_frame(self, st: Stream, fut: asyncio.Future[Any]) -> None:
         exc = fut.exception()

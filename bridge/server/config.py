@@ -7,12 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bridge.errors import ConfigError
+from bridge.protocol.messages import MAX_CREDITS
 from bridge.transport.sockets import endpoint_for
 
-__all__ = ["MAX_CREDITS", "Limits", "ServerConfig"]
-
-MAX_CREDITS = 64
-"""Upper bound of `Limits.max_credits` (the protocol's `Credit.n` bound)."""
+__all__ = ["Limits", "ServerConfig"]
 
 
 def _default_history() -> Path:
