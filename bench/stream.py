@@ -29,6 +29,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -45,6 +46,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bridge.client import AsyncClient, AsyncStream  # noqa: E402
+from bridge.client_sync import Client, Stream  # noqa: E402
 from bridge.errors import Timeout  # noqa: E402
 from bridge.protocol import codec  # noqa: E402
 from bridge.protocol import messages as m  # noqa: E402
@@ -352,6 +354,57 @@ async def _vpb_clients(
     return times, t_start, t_end
 
 
+def _stream_sync(st: Stream, times: list[int], t_stop: float) -> None:
+    """`_stream` for the sync client: the caller's thread reads and sends on the frames socket."""
+    st.grant(CREDITS)
+    for _ in range(CREDITS):
+        st.request(POSE)
+    while time.monotonic() < t_stop:
+        try:
+            f = st.next_frame(timeout=15)
+        except Timeout:
+            raise Stuck(f"stream {st.id}: no frame within 15 s (outstanding {st.outstanding})") from None
+        times.append(f.t_received_ns)
+        st.request(POSE, grant=1)
+
+
+def sync_throughput(control: str, n: int, d: Durations, server_proc: psutil.Process) -> dict[str, Any]:
+    """`vpb_throughput` with the sync `Client`: one per thread, each reading frames in its own thread."""
+    clients = [Client(control, name=f"sync{i}", keep_frame_buffers=KEEP_FRAME_BUFFERS) for i in range(n)]
+    try:
+        streams = [c.open_stream(width=W, height=H, color="rgba8", depth="f16") for c in clients]
+        t_start = time.monotonic() + d.warm_s
+        t_end = t_start + d.measure_s
+        times: list[list[int]] = [[] for _ in clients]
+        errors: list[BaseException] = []
+
+        def run_one(st: Stream, t: list[int]) -> None:
+            try:
+                _stream_sync(st, t, t_end)
+            except BaseException as exc:  # reported by the caller
+                errors.append(exc)
+
+        threads = [
+            threading.Thread(target=run_one, args=(st, t), daemon=True)
+            for st, t in zip(streams, times, strict=True)
+        ]
+        cpu = CpuMeter(server_proc)
+        for th in threads:
+            th.start()
+        time.sleep(max(0.0, t_start - time.monotonic()))
+        cpu.start()
+        time.sleep(max(0.0, t_end - time.monotonic()))
+        cpu.stop()
+        for th in threads:
+            th.join(30)
+        if errors:
+            raise errors[0]
+    finally:
+        for c in clients:
+            c.close()
+    return _result(times, t_start, t_end, cpu)
+
+
 def vpb_throughput(
     control: str, n: int, d: Durations, server_proc: psutil.Process | None = None
 ) -> dict[str, Any]:
@@ -368,49 +421,61 @@ def _spread(xs: list[float]) -> dict[str, float]:
     return {"median": statistics.median(xs), "min": min(xs), "max": max(xs)}
 
 
-def throughput(transport: str, d: Durations, tmp: Path, attempt: Any) -> dict[str, Any]:
+def throughput(
+    transport: str, d: Durations, tmp: Path, attempt: Any, sync_n: frozenset[int] = frozenset({1})
+) -> dict[str, Any]:
     """Alternating rounds for 1 and 8 clients against one vpbridge server (started once, like a real one):
-    even rounds measure raw first, odd rounds vpbridge first. Per figure: every round's results, the
-    medians, and the median and range of the per-round ratios vpbridge ÷ raw."""
-    runs: dict[int, dict[str, list[dict[str, Any]]]] = {n: {"raw": [], "vpbridge": []} for n in (1, 8)}
+    raw, AsyncClient(s) and (for the client counts in `sync_n`) sync `Client`s, each kind first in turn.
+    Per figure: every round's results, the medians, and the median and range of the per-round ratios
+    vpbridge ÷ raw (the raw run of the same round)."""
+    kinds: dict[int, tuple[str, ...]] = {
+        n: ("raw", "vpbridge", *(("sync",) if n in sync_n else ())) for n in (1, 8)
+    }
+    runs: dict[int, dict[str, list[dict[str, Any]]]] = {n: {k: [] for k in kinds[n]} for n in (1, 8)}
     with server(transport, tmp) as (eps, proc):
         for r in range(d.rounds):
             for n in (1, 8):
-                order = ("raw", "vpbridge") if (r + (n == 8)) % 2 == 0 else ("vpbridge", "raw")
-                for kind in order:
+                ks = kinds[n]
+                shift = (r + (n == 8)) % len(ks)  # each kind goes first in turn
+                for kind in ks[shift:] + ks[:shift]:
                     label = f"{transport}: round {r + 1}/{d.rounds}, {kind}, {n} client(s)"
                     if kind == "raw":
                         res = attempt(label, raw_throughput, transport, n, d, tmp)
-                    else:
+                    elif kind == "vpbridge":
                         res = attempt(label, vpb_throughput, eps["control"], n, d, proc)
+                    else:
+                        res = attempt(label, sync_throughput, eps["control"], n, d, proc)
                     if res is not None:
                         runs[n][kind].append(res)
     out: dict[str, Any] = {}
-    for n, kinds in runs.items():
-        raw, vpb = kinds["raw"], kinds["vpbridge"]
-        pairs = list(zip(raw, vpb, strict=False))
-        if not pairs:
-            continue
-        ratios = [v["fps"] / r["fps"] for r, v in pairs]
-        cpu_ratios = [v["cpu_ms_per_frame"] / r["cpu_ms_per_frame"] for r, v in pairs]
-        out[f"throughput_{n}"] = {
-            "rounds": len(pairs),
-            "raw": {
-                "fps": _spread([r["fps"] for r in raw]),
-                "cpu_ms_per_frame": _spread([r["cpu_ms_per_frame"] for r in raw]),
-                "runs": raw,
-            },
-            "vpbridge": {
-                "fps": _spread([v["fps"] for v in vpb]),
-                "cpu_ms_per_frame": _spread([v["cpu_ms_per_frame"] for v in vpb]),
-                "runs": vpb,
-            },
-            "ratio": statistics.median(ratios),
-            "ratio_min": min(ratios),
-            "ratio_max": max(ratios),
-            "ratios": ratios,
-            "cpu_ratio": statistics.median(cpu_ratios),
-        }
+    for n, by_kind in runs.items():
+        raw = by_kind["raw"]
+        for kind in kinds[n][1:]:
+            vpb = by_kind[kind]
+            pairs = list(zip(raw, vpb, strict=False))
+            if not pairs:
+                continue
+            ratios = [v["fps"] / r["fps"] for r, v in pairs]
+            cpu_ratios = [v["cpu_ms_per_frame"] / r["cpu_ms_per_frame"] for r, v in pairs]
+            out[f"throughput_{n}" + ("_sync" if kind == "sync" else "")] = {
+                "client": "Client (sync)" if kind == "sync" else "AsyncClient",
+                "rounds": len(pairs),
+                "raw": {
+                    "fps": _spread([r["fps"] for r in raw]),
+                    "cpu_ms_per_frame": _spread([r["cpu_ms_per_frame"] for r in raw]),
+                    "runs": raw,
+                },
+                "vpbridge": {
+                    "fps": _spread([v["fps"] for v in vpb]),
+                    "cpu_ms_per_frame": _spread([v["cpu_ms_per_frame"] for v in vpb]),
+                    "runs": vpb,
+                },
+                "ratio": statistics.median(ratios),
+                "ratio_min": min(ratios),
+                "ratio_max": max(ratios),
+                "ratios": ratios,
+                "cpu_ratio": statistics.median(cpu_ratios),
+            }
     return out
 
 
@@ -616,6 +681,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         )
     if args.rounds is not None:
         d = dataclasses.replace(d, rounds=args.rounds)
+    sync_n = frozenset(int(x) for x in args.sync_clients.split(",") if x)
     only = set(args.only.split(",")) if args.only else {"header", "throughput", "latency", "stall", "soak"}
     if d.soak_s <= 0:
         only.discard("soak")
@@ -630,8 +696,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     }
     out["queue"], out["credits"] = QUEUE, CREDITS
     out["layout"] = (
-        "server: `python -m bridge.cli serve --source testpattern` in its own process; clients: AsyncClient(s), "
-        "all on one event loop in the benchmark process. Raw pyzmq: a sender process (PUSH, or REP for latency) "
+        "server: `python -m bridge.cli serve --source testpattern` in its own process; clients: AsyncClient(s) "
+        "all on one event loop in the benchmark process, and sync Client(s), one thread each, where measured. Raw pyzmq: a sender process (PUSH, or REP for latency) "
         f"and the receivers (PULL sockets on one zmq.Poller, or REQ) in the benchmark process. credits = {CREDITS} = the raw "
         f"pair's queue depth (SNDHWM = RCVHWM = {QUEUE}; credits also count frames in kernel buffers and being "
         "read, so the raw pair holds as many frames in flight or more). "
@@ -668,7 +734,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             res: dict[str, Any] = {}
             out[transport] = res
             if "throughput" in only:
-                res.update(throughput(transport, d, tmp, attempt))
+                res.update(throughput(transport, d, tmp, attempt, sync_n))
             if "latency" in only:
                 raw_l = attempt(f"{transport}: raw pyzmq latency at 30 fps", raw_latency, transport, d, tmp)
                 vpb_l = attempt(
@@ -718,20 +784,22 @@ def table(out: dict[str, Any]) -> str:
 
     for transport in ("tcp", "ipc"):
         res = out.get(transport, {})
-        for n in (1, 8):
-            t = res.get(f"throughput_{n}")
+        for key in ("throughput_1", "throughput_1_sync", "throughput_8", "throughput_8_sync"):
+            t = res.get(key)
             if t:
+                n = int(key.split("_")[1])
+                kind = "sync Client" if key.endswith("_sync") else "AsyncClient"
                 ok = "ok" if t["ratio"] >= 0.9 else "MISS"
                 v, r = t["vpbridge"], t["raw"]
                 row(
-                    f"{transport} {n} client{'s' if n > 1 else ''} frames/s (median of {t['rounds']})",
+                    f"{transport} {n} {kind}{'s' if n > 1 else ''} frames/s (median of {t['rounds']})",
                     f"{v['fps']['median']:.1f} ({v['fps']['min']:.0f}–{v['fps']['max']:.0f})",
                     f"{r['fps']['median']:.1f} ({r['fps']['min']:.0f}–{r['fps']['max']:.0f})",
                     f"{t['ratio']:.2f}× ({t['ratio_min']:.2f}–{t['ratio_max']:.2f})",
                     f"≥0.90× {ok}",
                 )
                 row(
-                    f"{transport} {n} client{'s' if n > 1 else ''} CPU ms/frame, both ends",
+                    f"{transport} {n} {kind}{'s' if n > 1 else ''} CPU ms/frame, both ends",
                     f"{v['cpu_ms_per_frame']['median']:.2f}",
                     f"{r['cpu_ms_per_frame']['median']:.2f}",
                     f"{t['cpu_ratio']:.2f}×",
@@ -811,6 +879,12 @@ def main() -> int:
         help="raw SNDHWM = RCVHWM = N and vpbridge credits = 2N (default 3: 6 frames in flight, 1..32)",
     )
     p.add_argument("--transports", default="tcp,ipc", help="comma list of tcp, ipc (default both)")
+    p.add_argument(
+        "--sync-clients",
+        default="1",
+        choices=["", "1", "8", "1,8"],
+        help="client counts also measured with the sync Client, one thread each (default 1; '' for none)",
+    )
     p.add_argument("--only", help="comma list of header, throughput, latency, stall, soak (default all)")
     p.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "stream.json", help="JSON output")
     p.add_argument("--role", help=argparse.SUPPRESS)

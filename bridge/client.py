@@ -15,6 +15,9 @@ import hashlib
 import itertools
 import json
 import logging
+import selectors
+import socket
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
@@ -48,6 +51,9 @@ from bridge.transport.sockets import (
 __all__ = ["AsyncClient", "AsyncStream", "SharedBookmark", "bookmarks_from_state"]
 
 log = logging.getLogger("vpbridge.client")
+
+FRAMES_WATCH_S = 0.05
+"""Sync client: how often the loop thread reads the frames plane while no caller does."""
 
 
 def _mat(pose: Any) -> tuple[float, ...]:
@@ -122,6 +128,43 @@ def _wake(fut: asyncio.Future[None]) -> None:
         fut.set_result(None)
 
 
+class _BlockingWait:
+    """Where a sync caller's thread waits for a frame: the frames socket's FD (a message may be waiting to
+    be read) and a wake-up socket the loop thread writes when it delivers one or the stream closes."""
+
+    def __init__(self, frames_fd: int) -> None:
+        self._r, self._w = socket.socketpair()
+        self._r.setblocking(False)
+        self._w.setblocking(False)
+        self._sel = selectors.DefaultSelector()
+        self._sel.register(frames_fd, selectors.EVENT_READ)
+        self._sel.register(self._r, selectors.EVENT_READ)
+        self.waiting = False
+        """Set (under the frames lock) by a thread about to wait; a delivery then writes the wake-up."""
+
+    def notify(self) -> None:
+        """With the frames lock held."""
+        if self.waiting:
+            self.waiting = False
+            try:
+                self._w.send(b"\0")
+            except OSError:  # full (a wake-up is already pending) or closed
+                pass
+
+    def wait(self, timeout: float) -> None:
+        try:
+            if any(key.fileobj is self._r for key, _ in self._sel.select(timeout)):
+                while self._r.recv(64):
+                    pass
+        except (OSError, ValueError):  # nothing left to read, or closed by the client's close()
+            pass
+
+    def close(self) -> None:
+        self._sel.close()
+        self._r.close()
+        self._w.close()
+
+
 class AsyncStream:
     """A frame stream. Grant credits and send poses; frames arrive for the newest pose per credit."""
 
@@ -138,12 +181,24 @@ class AsyncStream:
         self.closed_reason: str | None = None
         self.outstanding = 0
         """Credits granted and not yet used by a frame (as far as this client knows)."""
+        self._blocking: _BlockingWait | None = None
+        """For `Stream` (the sync client): waits for a frame in the caller's thread (made on first use)."""
+
+    def _take_credits(self, n: int) -> int:
+        """Count up to `n` more credits as outstanding (capped at `max_credits`); how many were taken."""
+        with self.client._frames_lock:
+            n = max(0, min(n, self.max_credits - self.outstanding))
+            self.outstanding += n
+            return n
+
+    def _credit(self, n: int) -> m.Credit | None:
+        n = self._take_credits(n)
+        return m.Credit(stream=self.id, n=n) if n else None
 
     async def grant(self, n: int = 1) -> None:
-        n = min(n, self.max_credits - self.outstanding)
-        if n > 0:
-            self.outstanding += n
-            await self.client._send_frames(m.Credit(stream=self.id, n=n))
+        credit = self._credit(n)
+        if credit is not None:
+            await self.client._send_frames(credit)
 
     async def request(
         self,
@@ -161,8 +216,30 @@ class AsyncStream:
 
         `grant` credits go with the request (as `grant(n)` would, capped at `max_credits`): one message
         per frame instead of two against a 1.1+ server, a separate `Credit` against an older one."""
+        req, credit = self._pose_request(
+            pose, fov=fov, width=width, height=height, near=near, far=far, eyes=eyes, grant=grant
+        )
+        await self.client._send_frames(req)
+        if credit is not None:
+            await self.client._send_frames(credit)
+        return req.pose_id
+
+    def _pose_request(
+        self,
+        pose: Any,
+        *,
+        fov: m.Fov | m.Intrinsics | None = None,
+        width: int | None = None,
+        height: int | None = None,
+        near: float | None = None,
+        far: float | None = None,
+        eyes: list[m.EyeView] | None = None,
+        grant: int = 0,
+    ) -> tuple[m.PoseRequest, m.Credit | None]:
+        """The request to send for `pose` (credits counted as outstanding), and a separate `Credit` to send
+        after it when the server predates credits in pose requests."""
         self._check_open()
-        n = max(0, min(grant, self.max_credits - self.outstanding))
+        n = self._take_credits(grant)
         folded = n if self.client.folds_credits else 0
         req = m.PoseRequest(
             stream=self.id,
@@ -178,34 +255,67 @@ class AsyncStream:
             credits=folded,
         )
         self.last_pose = req
-        self.outstanding += n
-        await self.client._send_frames(req)
-        if n and not folded:
-            await self.client._send_frames(m.Credit(stream=self.id, n=n))
-        return req.pose_id
+        return req, (m.Credit(stream=self.id, n=n) if n and not folded else None)
 
     async def next_frame(self, timeout: float | None = None) -> Frame:
         """The next frame that arrives (in arrival order)."""
-        if self._inbox:
-            return self._inbox.popleft()
         loop = asyncio.get_running_loop()
+        lock = self.client._frames_lock
+        with lock:
+            if self._inbox:
+                return self._inbox.popleft()
         deadline = None if timeout is None else loop.time() + timeout
-        while not self._inbox:
-            self._check_open()
-            if deadline is not None and deadline <= loop.time():
-                raise Timeout(
-                    f"no frame on stream {self.id} within {timeout:g} s (credits outstanding: {self.outstanding})"
-                )
-            # A bare future and one timer, not `wait_for` on an Event (a task per wait): this runs per frame.
-            waiter = self._waiter = loop.create_future()
-            timer = None if deadline is None else loop.call_at(deadline, _wake, waiter)
-            try:
-                await waiter
-            finally:
-                self._waiter = None
-                if timer is not None:
-                    timer.cancel()
-        return self._inbox.popleft()
+        reader = self.client._want_frames()
+        try:
+            while True:
+                with lock:  # a frame read by a sync caller's thread is delivered under this lock
+                    if self._inbox:
+                        return self._inbox.popleft()
+                    self._check_open()
+                    if deadline is not None and deadline <= loop.time():
+                        raise Timeout(
+                            f"no frame on stream {self.id} within {timeout:g} s "
+                            f"(credits outstanding: {self.outstanding})"
+                        )
+                    # A bare future and one timer, not `wait_for` on an Event (a task per wait): this
+                    # runs per frame.
+                    waiter = self._waiter = loop.create_future()
+                timer = None if deadline is None else loop.call_at(deadline, _wake, waiter)
+                try:
+                    await waiter
+                finally:
+                    self._waiter = None
+                    if timer is not None:
+                        timer.cancel()
+        finally:
+            if reader:
+                self.client._unwant_frames()
+
+    def _next_frame_blocking(self, timeout: float) -> Frame:
+        """`next_frame` for the sync client, in the caller's thread: read the frames socket here (no
+        event-loop round trip per frame), or wait for its FD or for a frame the loop thread delivers."""
+        c = self.client
+        deadline = time.monotonic() + timeout
+        while True:
+            with c._frames_lock:
+                c._drain_here()
+                if self._inbox:
+                    if self._blocking is not None:
+                        self._blocking.waiting = False
+                    return self._inbox.popleft()
+                self._check_open()
+                c._check_not_closed()
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise Timeout(
+                        f"no frame on stream {self.id} within {timeout:g} s "
+                        f"(credits outstanding: {self.outstanding})"
+                    )
+                if self._blocking is None:
+                    self._blocking = c._blocking_wait()
+                wait = self._blocking
+                wait.waiting = True
+            wait.wait(remaining)
 
     async def render(self, pose: Any, *, timeout: float | None = None, **kw: Any) -> Frame:
         """Request `pose` and wait for its frame (granting one credit if none is outstanding)."""
@@ -235,15 +345,21 @@ class AsyncStream:
             return 0.0
 
     def _deliver(self, frame: Frame) -> None:
+        """Called with the client's frames lock held, on the loop thread or a sync caller's."""
         self.outstanding = max(0, self.outstanding - 1)
         self._inbox.append(frame)
-        if self._waiter is not None:
-            _wake(self._waiter)
+        self._wake_waiters()
 
     def _closed(self, reason: str) -> None:
-        self.closed_reason = reason
+        with self.client._frames_lock:
+            self.closed_reason = reason
+            self._wake_waiters()
+
+    def _wake_waiters(self) -> None:
         if self._waiter is not None:
-            _wake(self._waiter)
+            self.client._call_in_loop(_wake, self._waiter)
+        if self._blocking is not None:
+            self._blocking.notify()
 
     def _check_open(self) -> None:
         if self.closed_reason is not None:
@@ -251,7 +367,7 @@ class AsyncStream:
 
     async def close(self) -> None:
         if self.closed_reason is None:
-            self.closed_reason = "closed by client"
+            self._closed("closed by client")  # wakes a waiting `next_frame` (any thread)
             self.client._streams.pop(self.id, None)
             await self.client.request(m.CloseStream(rid=0, stream=self.id))
 
@@ -303,6 +419,15 @@ class AsyncClient:
         self._frames_loop: asyncio.AbstractEventLoop | None = None
         self._frames_wake_pending = False
         self._frames_draining = False
+        self._frames_lock = threading.RLock()
+        """Guards the frames socket and per-stream credits and inboxes: the loop thread and a sync caller's
+        thread both use them (ZeroMQ sockets may change threads behind a lock)."""
+        self._caller_reads_frames = False
+        """Set by the sync client: its callers read the frames socket in their own threads, and the loop
+        thread reads it only while something on the loop waits on it (`_want_frames`)."""
+        self._frames_interest = 0
+        self._loop_thread = 0
+        self._blocking_waits: list[_BlockingWait] = []
         self.ctx = zmq.asyncio.Context()
 
     # -- connection -----------------------------------------------------------------------------
@@ -333,9 +458,14 @@ class AsyncClient:
         # message), as on the server.
         self.frames = self._socket(zmq.DEALER, sync=True)
         connect(self.frames, welcome.endpoints.frames)
-        self._frames_loop = loop = asyncio.get_running_loop()
-        self._frames_fd = fd = cast(int, self.frames.getsockopt(zmq.FD))
-        loop.add_reader(fd, self._frames_readable)
+        self._frames_loop = asyncio.get_running_loop()
+        self._loop_thread = threading.get_ident()
+        self._frames_fd = cast(int, self.frames.getsockopt(zmq.FD))
+        if self._caller_reads_frames:
+            self._tasks.append(asyncio.create_task(self._frames_watch(), name="vpb-frames-watch"))
+        else:
+            self._frames_interest = 1
+            self._frames_loop.add_reader(self._frames_fd, self._frames_readable)
         await self._attach()
         if self.follow_state:
             self._tasks.append(asyncio.create_task(self._state_reader(), name="vpb-state"))
@@ -382,10 +512,15 @@ class AsyncClient:
                 t.cancel()
             _, pending = await asyncio.wait(pending, timeout=0.5)
         await asyncio.gather(*tasks, return_exceptions=True)
-        if self._frames_fd is not None and self._frames_loop is not None:
-            self._frames_loop.remove_reader(self._frames_fd)
-        self._frames_fd = None
-        self.ctx.destroy(linger=0)
+        with self._frames_lock:
+            if self._frames_fd is not None and self._frames_loop is not None:
+                self._frames_loop.remove_reader(self._frames_fd)
+            self._frames_fd = None
+            self.ctx.destroy(linger=0)
+            for st in self._streams.values():
+                st._wake_waiters()
+            for w in self._blocking_waits:
+                w.close()
 
     async def __aenter__(self) -> AsyncClient:
         await self.connect()
@@ -430,6 +565,7 @@ class AsyncClient:
         rid = next(self._rids)
         fut: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._pending[rid] = fut
+        reader = self._want_frames()
         try:
             await self._send_frames(msgspec.structs.replace(msg, rid=rid))
             reply = await asyncio.wait_for(fut, self.timeout)
@@ -437,6 +573,8 @@ class AsyncClient:
             raise Timeout(f"frames endpoint did not answer Attach within {self.timeout:g} s") from None
         finally:
             self._pending.pop(rid, None)
+            if reader:
+                self._unwant_frames()
         if isinstance(reply, m.Error):
             raise RemoteError(reply.code.value, reply.message, field=reply.field, hint=reply.hint)
 
@@ -451,20 +589,114 @@ class AsyncClient:
 
     def _send_frames_now(self, data: bytes) -> bool:
         sock = self.frames
-        try:
-            send_nowait(sock, [data])
-        except zmq.Again:
-            return False
-        finally:
-            # A send can take the socket's FD signal while a frame waits: wake the reader if one does.
-            if (
-                not self._frames_draining
-                and not self._frames_wake_pending
-                and not sock.closed
-                and readable(sock)
-            ):
-                self._frames_wake()
+        with self._frames_lock:
+            try:
+                send_nowait(sock, [data])
+            except zmq.Again:
+                return False
+            finally:
+                # A send can take the socket's FD signal while a frame waits: wake the reader if one does.
+                if (
+                    not self._frames_draining
+                    and not self._frames_wake_pending
+                    and not sock.closed
+                    and readable(sock)
+                ):
+                    self._frames_wake()
         return True
+
+    # -- the frames plane from a sync caller's thread (`bridge.client_sync`) ----------------------
+
+    def _send_frames_blocking(self, msg: Any, timeout: float) -> None:
+        """Send on the frames plane from the caller's thread, then read whatever the send left waiting
+        (it may have taken the FD's wake-up). Waits for room as `_send_frames` does, up to `timeout`."""
+        data = codec.encode(msg)
+        deadline = time.monotonic() + timeout
+        delay = 0.001
+        while True:
+            with self._frames_lock:
+                self._check_not_closed()
+                sock = self.frames
+                try:
+                    send_nowait(sock, [data])
+                except zmq.Again:
+                    pass
+                else:
+                    if readable(sock):
+                        self._drain_here()
+                    return
+            if time.monotonic() >= deadline:
+                raise Timeout(
+                    f"could not send to {self.endpoint} for {timeout:g} s (the frames queue is full); "
+                    "is the server running?"
+                )
+            time.sleep(delay)
+            delay = min(2 * delay, 0.05)
+
+    def _drain_here(self) -> None:
+        """Read every waiting frames-plane message in this (a sync caller's) thread, frames lock held:
+        frames go to their streams here, anything else to the loop thread."""
+        sock = self.frames
+        for _ in range(256):
+            try:
+                parts = recv_nowait(sock)
+            except zmq.ZMQError:  # closed under us: the next check says so
+                return
+            if parts is None:
+                return
+            t = time.monotonic_ns()
+            if parts[0].bytes == codec.FRAME_TOPIC:
+                self._on_frame(parts, t)
+            else:
+                self._call_in_loop(self._on_frames_message, parts, t)
+        self._call_in_loop(self._frames_wake)  # more waiting than one pass reads: the loop goes on
+
+    def _blocking_wait(self) -> _BlockingWait:
+        assert self._frames_fd is not None
+        w = _BlockingWait(self._frames_fd)
+        self._blocking_waits.append(w)
+        return w
+
+    def _check_not_closed(self) -> None:
+        if self._closed or self._frames_fd is None:
+            raise TransportError(f"the client for {self.endpoint} is closed")
+
+    def _call_in_loop(self, fn: Callable[..., None], *args: Any) -> None:
+        """Run `fn` now when on the loop thread, else hand it to the loop."""
+        if threading.get_ident() == self._loop_thread:
+            fn(*args)
+            return
+        loop = self._frames_loop
+        if loop is not None:
+            try:
+                loop.call_soon_threadsafe(fn, *args)
+            except RuntimeError:  # the loop is closed: the client is gone
+                pass
+
+    def _want_frames(self) -> bool:
+        """Something on the loop waits for a frames-plane message. With the sync client's callers
+        reading the socket, the loop reads it only while such a wait lasts (else every frame would wake
+        both threads); returns whether the caller must `_unwant_frames` after."""
+        if not self._caller_reads_frames or self._frames_fd is None or self._frames_loop is None:
+            return False
+        self._frames_interest += 1
+        if self._frames_interest == 1:
+            self._frames_loop.add_reader(self._frames_fd, self._frames_readable)
+            self._frames_wake()  # a message may already wait: the FD only signals new arrivals
+        return True
+
+    async def _frames_watch(self) -> None:
+        """With the sync client, read the frames plane on the loop every 50 ms while nothing there waits
+        on it: a stream the server closes, or its goodbye, is seen without a caller reading frames."""
+        while True:
+            await asyncio.sleep(FRAMES_WATCH_S)
+            if not self._frames_interest:
+                self._frames_readable()
+
+    def _unwant_frames(self) -> None:
+        self._frames_interest -= 1
+        if self._frames_interest == 0 and self._frames_fd is not None and self._frames_loop is not None:
+            self._frames_loop.remove_reader(self._frames_fd)
 
     async def ping(self) -> float:
         """Round-trip time in seconds."""
@@ -729,21 +961,22 @@ class AsyncClient:
         """Handle every waiting frames-plane message: ZeroMQ's FD signals state changes, not waiting
         messages, so read until EAGAIN (or a batch, then go on next iteration)."""
         self._frames_wake_pending = False
-        if self._frames_fd is None:
-            return
-        sock = self.frames
-        self._frames_draining = True
-        try:
-            for _ in range(64):
-                parts = recv_nowait(sock)
-                if parts is None:
-                    return
-                self._on_frames_message(parts, time.monotonic_ns())
-        except zmq.ZMQError as exc:  # closed under us
-            log.debug("frames socket: %s", exc)
-            return
-        finally:
-            self._frames_draining = False
+        with self._frames_lock:
+            if self._frames_fd is None:
+                return
+            sock = self.frames
+            self._frames_draining = True
+            try:
+                for _ in range(64):
+                    parts = recv_nowait(sock)
+                    if parts is None:
+                        return
+                    self._on_frames_message(parts, time.monotonic_ns())
+            except zmq.ZMQError as exc:  # closed under us
+                log.debug("frames socket: %s", exc)
+                return
+            finally:
+                self._frames_draining = False
         self._frames_wake()
 
     def _frames_wake(self) -> None:
@@ -752,20 +985,27 @@ class AsyncClient:
             self._frames_loop.call_soon(self._frames_readable)
 
     def _on_frames_message(self, parts: list[zmq.Frame], t: int) -> None:
-        topic = parts[0].bytes
+        if parts[0].bytes == codec.FRAME_TOPIC:
+            self._on_frame(parts, t)
+            return
         try:
-            if topic == codec.FRAME_TOPIC:
-                frame = decode_frame(parts[1:], t)
-                st = self._streams.get(frame.header.stream)
-                if st is not None:
-                    st._deliver(frame)
-                return
             evt = codec.decode_frames_event(parts[1].buffer if len(parts) > 1 else b"")
             self._on_frames_event(evt)
         except ProtocolError as exc:
             log.warning("bad message on the frames plane: %s", exc)
         except Exception:  # a bug here must not stop the frames plane
             log.exception("handling a frames-plane message failed")
+
+    def _on_frame(self, parts: list[zmq.Frame], t: int) -> None:
+        """A frame, read on the loop thread or a sync caller's; the frames lock is held."""
+        try:
+            frame = decode_frame(parts[1:], t)
+        except ProtocolError as exc:
+            log.warning("bad frame on the frames plane: %s", exc)
+            return
+        st = self._streams.get(frame.header.stream)
+        if st is not None:
+            st._deliver(frame)
 
     def _on_frames_event(self, evt: Any) -> None:
         if isinstance(evt, m.StreamClosed):
@@ -837,8 +1077,9 @@ class AsyncClient:
 
     def _on_server_bye(self, reason: str) -> None:
         log.info("server said goodbye: %s", reason)
-        for st in self._streams.values():
-            st.outstanding = 0
+        with self._frames_lock:
+            for st in self._streams.values():
+                st.outstanding = 0
 
     def _schedule_recover(self, why: str) -> None:
         if self._recovering is None or self._recovering.done():
@@ -853,8 +1094,9 @@ class AsyncClient:
         self._streams.clear()
         for st in old:
             opened = await self.request(st.open_request)
-            st.id, st.max_credits, st.outstanding = opened.stream, opened.max_credits, 0
-            self._streams[st.id] = st
+            with self._frames_lock:
+                st.id, st.max_credits, st.outstanding = opened.stream, opened.max_credits, 0
+                self._streams[st.id] = st
             if st.last_pose is not None:
                 st.last_pose = msgspec.structs.replace(st.last_pose, stream=st.id)
                 await self._send_frames(st.last_pose)

@@ -3,12 +3,18 @@
 with Client("tcp://127.0.0.1:5555") as c:
     stream = c.open_stream(width=640, height=360)
     frame = stream.render(look_at((0, 2, 5), (0, 0, 0)))
+
+The per-frame calls (`Stream.request`, `grant`, `next_frame`, `render`) run in the caller's thread: they
+send and read the frames socket directly (behind a lock the loop thread honours), so a frame costs no
+hand-off to the loop thread and back. Everything else (handshake, heartbeats, state, control requests,
+recovery after a server restart) runs on the loop thread.
 """
 
 from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
@@ -55,19 +61,37 @@ class Stream:
     def id(self) -> int:
         return self.inner.id
 
+    @property
+    def outstanding(self) -> int:
+        """Credits granted and not yet used by a frame."""
+        return self.inner.outstanding
+
     def grant(self, n: int = 1) -> None:
-        self._c._run(self.inner.grant(n))
+        credit = self.inner._credit(n)
+        if credit is not None:
+            self._c.inner._send_frames_blocking(credit, self._c.timeout)
 
     def request(self, pose: Any, **kw: Any) -> int:
-        return self._c._run(self.inner.request(pose, **kw))
+        """Ask for a frame from `pose` (see `AsyncStream.request`); returns the pose id the frame echoes."""
+        req, credit = self.inner._pose_request(pose, **kw)
+        self._c.inner._send_frames_blocking(req, self._c.timeout)
+        if credit is not None:
+            self._c.inner._send_frames_blocking(credit, self._c.timeout)
+        return req.pose_id
 
     def next_frame(self, timeout: float | None = None) -> Frame:
-        t = self._c.timeout if timeout is None else timeout
-        return self._c._run(self.inner.next_frame(t), t + 1.0)
+        """The next frame that arrives; `Timeout` after `timeout` s (default: the client's timeout)."""
+        return self.inner._next_frame_blocking(self._c.timeout if timeout is None else timeout)
 
     def render(self, pose: Any, *, timeout: float | None = None, **kw: Any) -> Frame:
+        """Request `pose` and wait for its frame (granting one credit if none is outstanding)."""
         t = self._c.timeout if timeout is None else timeout
-        return self._c._run(self.inner.render(pose, timeout=t, **kw), t + 1.0)
+        deadline = time.monotonic() + t
+        pose_id = self.request(pose, grant=0 if self.inner.outstanding else 1, **kw)
+        while True:
+            frame = self.next_frame(max(0.0, deadline - time.monotonic()))
+            if frame.pose_id >= pose_id:
+                return frame
 
     def perspectives(self) -> m.Perspectives:
         return self._c._run(self.inner.perspectives())
@@ -99,7 +123,7 @@ class Client:
         self._lt = _LoopThread()
 
         async def make() -> AsyncClient:
-            return AsyncClient(
+            c = AsyncClient(
                 endpoint,
                 name=name,
                 role=role,
@@ -109,6 +133,8 @@ class Client:
                 reconnect=reconnect,
                 keep_frame_buffers=keep_frame_buffers,
             )
+            c._caller_reads_frames = True
+            return c
 
         self.inner = self._lt.run(make(), timeout)
         if connect:
