@@ -56,7 +56,20 @@ def _summary(frames: int, seconds: float, nbytes: int, lat_ms: list[float]) -> d
 def serve() -> Iterator[str]:
     with tempfile.TemporaryDirectory() as tmp:
         ready = Path(tmp) / "ready.json"
-        cmd = [sys.executable, "-m", "bridge.cli", "serve", "--port", "0", "--source", "testpattern"]
+        # No frame cache: the clients send the same pose sequence, and later ones would get the earlier
+        # ones' frames from the cache instead of renders.
+        cmd = [
+            sys.executable,
+            "-m",
+            "bridge.cli",
+            "serve",
+            "--port",
+            "0",
+            "--source",
+            "testpattern",
+            "--cache-mb",
+            "0",
+        ]
         proc = subprocess.Popen([*cmd, "--ready-file", str(ready)], stdout=subprocess.DEVNULL)
         try:
             deadline = time.monotonic() + 60
@@ -122,7 +135,7 @@ def bench_raw(endpoint: str, frames: int, width: int, height: int, credits: int)
 
 
 def bench_python(endpoint: str, frames: int, width: int, height: int, credits: int) -> dict[str, float]:
-    """bridge.Client (sync wrapper over the asyncio client): decodes frames into numpy views."""
+    """bridge.Client (sync; per-frame calls run in this thread): decodes frames into numpy views."""
     with Client(endpoint, name="bench-python", follow_state=False) as c:
         st = c.open_stream(width=width, height=height)
         st.render(_pose(0))  # warm-up

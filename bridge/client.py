@@ -1000,12 +1000,13 @@ class AsyncClient:
         """A frame, read on the loop thread or a sync caller's; the frames lock is held."""
         try:
             frame = decode_frame(parts[1:], t)
+            st = self._streams.get(frame.header.stream)
+            if st is not None:
+                st._deliver(frame)
         except ProtocolError as exc:
             log.warning("bad frame on the frames plane: %s", exc)
-            return
-        st = self._streams.get(frame.header.stream)
-        if st is not None:
-            st._deliver(frame)
+        except Exception:  # a bug here must not stop the frames plane (or raise into a caller's thread)
+            log.exception("handling a frame failed")
 
     def _on_frames_event(self, evt: Any) -> None:
         if isinstance(evt, m.StreamClosed):
