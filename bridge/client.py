@@ -298,10 +298,12 @@ class AsyncStream:
         deadline = time.monotonic() + timeout
         while True:
             with c._frames_lock:
+                if self._blocking is not None:
+                    # Reading now: a frame this thread delivers must not also write a wake-up (a spurious
+                    # wake and two syscalls per frame); the loop thread sees the flag under this lock.
+                    self._blocking.waiting = False
                 c._drain_here()
                 if self._inbox:
-                    if self._blocking is not None:
-                        self._blocking.waiting = False
                     return self._inbox.popleft()
                 self._check_open()
                 c._check_not_closed()
