@@ -4,6 +4,8 @@ run and the same process layout (sender/server in one process, receivers/clients
 Throughput is measured in alternating rounds (raw then vpbridge, then vpbridge then raw, ...) so a
 machine that drifts affects both alike; the table gives medians over the rounds, the median of the
 per-round ratios and their spread, and CPU time per frame (sender/server + receivers/clients).
+Clients are `AsyncClient`s, and for 1 client also the sync `Client` (its per-frame calls run in the
+calling thread; `--sync-clients`).
 The vpbridge clients keep freed frame buffers for reuse (`bridge.transport.malloc`, their default); it
 is applied at the start, so the raw receivers in this process run under it too (--default-malloc: off
 for both). Also: paced 30 fps latency, header encode+decode (msgspec vs msgpack-python), one stalled
