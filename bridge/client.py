@@ -19,6 +19,7 @@ import selectors
 import socket
 import threading
 import time
+import weakref
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -130,7 +131,8 @@ def _wake(fut: asyncio.Future[None]) -> None:
 
 class _BlockingWait:
     """Where a sync caller's thread waits for a frame: the frames socket's FD (a message may be waiting to
-    be read) and a wake-up socket the loop thread writes when it delivers one or the stream closes."""
+    be read) and a wake-up socket the loop thread writes when it delivers one or the stream closes.
+    Its fields change under the client's frames lock."""
 
     def __init__(self, frames_fd: int) -> None:
         self._r, self._w = socket.socketpair()
@@ -140,11 +142,13 @@ class _BlockingWait:
         self._sel.register(frames_fd, selectors.EVENT_READ)
         self._sel.register(self._r, selectors.EVENT_READ)
         self.waiting = False
-        """Set (under the frames lock) by a thread about to wait; a delivery then writes the wake-up."""
+        """Set by a thread about to wait; a delivery then writes the wake-up."""
+        self.users = 0
+        """Threads inside `wait` (the last one out closes a retired wait)."""
+        self.retired = False
 
-    def notify(self) -> None:
-        """With the frames lock held."""
-        if self.waiting:
+    def notify(self, force: bool = False) -> None:
+        if self.waiting or force:
             self.waiting = False
             try:
                 self._w.send(b"\0")
@@ -156,8 +160,21 @@ class _BlockingWait:
             if any(key.fileobj is self._r for key, _ in self._sel.select(timeout)):
                 while self._r.recv(64):
                     pass
-        except (OSError, ValueError):  # nothing left to read, or closed by the client's close()
+        except (OSError, ValueError):  # nothing left to read
             pass
+
+    def retire(self) -> None:
+        """The stream or client is closed: wake every waiter; its sockets close once none is inside."""
+        self.retired = True
+        self.notify(force=True)
+        if self.users == 0:
+            self.close()
+
+    def left(self) -> None:
+        """A thread is out of `wait`."""
+        self.users -= 1
+        if self.retired and self.users == 0:
+            self.close()
 
     def close(self) -> None:
         self._sel.close()
@@ -195,10 +212,19 @@ class AsyncStream:
         n = self._take_credits(n)
         return m.Credit(stream=self.id, n=n) if n else None
 
+    def _untake_credits(self, n: int) -> None:
+        """Credits counted by `_take_credits` whose message was never sent."""
+        with self.client._frames_lock:
+            self.outstanding = max(0, self.outstanding - n)
+
     async def grant(self, n: int = 1) -> None:
         credit = self._credit(n)
         if credit is not None:
-            await self.client._send_frames(credit)
+            try:
+                await self.client._send_frames(credit)
+            except BaseException:
+                self._untake_credits(credit.n)
+                raise
 
     async def request(
         self,
@@ -219,9 +245,17 @@ class AsyncStream:
         req, credit = self._pose_request(
             pose, fov=fov, width=width, height=height, near=near, far=far, eyes=eyes, grant=grant
         )
-        await self.client._send_frames(req)
+        try:
+            await self.client._send_frames(req)
+        except BaseException:
+            self._untake_credits(req.credits + (credit.n if credit is not None else 0))
+            raise
         if credit is not None:
-            await self.client._send_frames(credit)
+            try:
+                await self.client._send_frames(credit)
+            except BaseException:
+                self._untake_credits(credit.n)
+                raise
         return req.pose_id
 
     def _pose_request(
@@ -314,10 +348,16 @@ class AsyncStream:
                         f"(credits outstanding: {self.outstanding})"
                     )
                 if self._blocking is None:
-                    self._blocking = c._blocking_wait()
+                    assert c._frames_fd is not None  # `_check_not_closed` above
+                    self._blocking = _BlockingWait(c._frames_fd)
                 wait = self._blocking
                 wait.waiting = True
-            wait.wait(remaining)
+                wait.users += 1
+            try:
+                wait.wait(remaining)
+            finally:
+                with c._frames_lock:
+                    wait.left()
 
     async def render(self, pose: Any, *, timeout: float | None = None, **kw: Any) -> Frame:
         """Request `pose` and wait for its frame (granting one credit if none is outstanding)."""
@@ -356,6 +396,13 @@ class AsyncStream:
         with self.client._frames_lock:
             self.closed_reason = reason
             self._wake_waiters()
+            self._retire_blocking()
+
+    def _retire_blocking(self) -> None:
+        """Frames lock held: wake any thread blocked in `next_frame` and free the wait's sockets."""
+        if self._blocking is not None:
+            self._blocking.retire()
+            self._blocking = None
 
     def _wake_waiters(self) -> None:
         if self._waiter is not None:
@@ -429,7 +476,9 @@ class AsyncClient:
         thread reads it only while something on the loop waits on it (`_want_frames`)."""
         self._frames_interest = 0
         self._loop_thread = 0
-        self._blocking_waits: list[_BlockingWait] = []
+        self._every_stream: weakref.WeakSet[AsyncStream] = weakref.WeakSet()
+        """Every stream opened (also those `_recover` has out of `_streams` for a moment): `close()`
+        wakes their waiters."""
         self.ctx = zmq.asyncio.Context()
 
     # -- connection -----------------------------------------------------------------------------
@@ -519,10 +568,9 @@ class AsyncClient:
                 self._frames_loop.remove_reader(self._frames_fd)
             self._frames_fd = None
             self.ctx.destroy(linger=0)
-            for st in self._streams.values():
+            for st in list(self._every_stream):
                 st._wake_waiters()
-            for w in self._blocking_waits:
-                w.close()
+                st._retire_blocking()
 
     async def __aenter__(self) -> AsyncClient:
         await self.connect()
@@ -621,12 +669,13 @@ class AsyncClient:
                 sock = self.frames
                 try:
                     send_nowait(sock, [data])
+                    return
                 except zmq.Again:
                     pass
-                else:
-                    if readable(sock):
+                finally:
+                    # The send may have taken the FD's wake-up: read what waits.
+                    if not sock.closed and readable(sock):
                         self._drain_here()
-                    return
             if time.monotonic() >= deadline:
                 raise Timeout(
                     f"could not send to {self.endpoint} for {timeout:g} s (the frames queue is full); "
@@ -652,12 +701,6 @@ class AsyncClient:
             else:
                 self._call_in_loop(self._on_frames_message, parts, t)
         self._call_in_loop(self._frames_wake)  # more waiting than one pass reads: the loop goes on
-
-    def _blocking_wait(self) -> _BlockingWait:
-        assert self._frames_fd is not None
-        w = _BlockingWait(self._frames_fd)
-        self._blocking_waits.append(w)
-        return w
 
     def _check_not_closed(self) -> None:
         if self._closed or self._frames_fd is None:
@@ -714,6 +757,7 @@ class AsyncClient:
         opened = await self.request(req)
         st = AsyncStream(self, opened, req)
         self._streams[st.id] = st
+        self._every_stream.add(st)
         return st
 
     async def get_state(self) -> m.StateSnapshot:

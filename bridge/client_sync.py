@@ -69,15 +69,23 @@ class Stream:
     def grant(self, n: int = 1) -> None:
         credit = self.inner._credit(n)
         if credit is not None:
-            self._c.inner._send_frames_blocking(credit, self._c.timeout)
+            self._send(credit, credit.n)
 
     def request(self, pose: Any, **kw: Any) -> int:
         """Ask for a frame from `pose` (see `AsyncStream.request`); returns the pose id the frame echoes."""
         req, credit = self.inner._pose_request(pose, **kw)
-        self._c.inner._send_frames_blocking(req, self._c.timeout)
+        self._send(req, req.credits + (credit.n if credit is not None else 0))
         if credit is not None:
-            self._c.inner._send_frames_blocking(credit, self._c.timeout)
+            self._send(credit, credit.n)
         return req.pose_id
+
+    def _send(self, msg: Any, credits: int) -> None:
+        """Send on the frames plane in this thread; credits counted for `msg` are given back if it fails."""
+        try:
+            self._c.inner._send_frames_blocking(msg, self._c.timeout)
+        except BaseException:
+            self.inner._untake_credits(credits)
+            raise
 
     def next_frame(self, timeout: float | None = None) -> Frame:
         """The next frame that arrives; `Timeout` after `timeout` s (default: the client's timeout)."""

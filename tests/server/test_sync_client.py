@@ -3,6 +3,7 @@ client's event-loop thread and back), while the loop thread keeps the session, s
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from typing import Any
@@ -166,3 +167,37 @@ def test_stream_closed_while_nobody_reads_frames_is_seen(make_server: Any) -> No
         assert st.inner.closed_reason is not None
         with pytest.raises(TransportError, match="closed"):
             st.request(_pose(0.0))
+
+
+def _open_fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts descriptors through /proc")
+def test_closing_streams_frees_their_wait_sockets(make_server: Any) -> None:
+    """A client that opens and closes streams (a resize, a new lens) does not pile up descriptors."""
+    srv = make_server()
+    with Client(srv.endpoints["control"], follow_state=False) as c:
+        st = c.open_stream(width=16, height=16)
+        st.render(_pose(0.0))
+        st.close()
+        before = _open_fds()
+        for i in range(40):
+            st = c.open_stream(width=16, height=16)
+            st.render(_pose(0.01 * i))  # waits in next_frame: makes the stream's wait sockets
+            st.close()
+        assert _open_fds() <= before + 3
+
+
+def test_credits_of_a_failed_send_are_given_back(make_server: Any) -> None:
+    srv = make_server()
+    c = Client(srv.endpoints["control"], follow_state=False)
+    st = c.open_stream(width=16, height=16)
+    st.render(_pose(0.0))
+    assert st.outstanding == 0
+    c.close()
+    with pytest.raises(TransportError, match="closed"):
+        st.request(_pose(0.1), grant=2)
+    with pytest.raises(TransportError, match="closed"):
+        st.grant(3)
+    assert st.outstanding == 0
