@@ -13,9 +13,9 @@ is applied at the start, so the raw receivers in this process run under it too (
 for both). Also: paced 30 fps latency, header encode+decode (msgspec vs msgpack-python), one stalled
 client among 8, and the server's resident memory over a paced soak. Prints a table and writes JSON.
 
-    .venv/bin/python bench/stream.py                    # full run (~11 min, 300 s soak)
-    .venv/bin/python bench/stream.py --soak-seconds 0   # the same without the soak (~6 min)
-    .venv/bin/python bench/stream.py --quick            # smoke run (~1.5 min, 20 s soak)
+    .venv/bin/python bench/stream.py                    # full run (~14 min, 300 s soak)
+    .venv/bin/python bench/stream.py --soak-seconds 0   # the same without the soak (~9 min)
+    .venv/bin/python bench/stream.py --quick            # smoke run (~2.5 min, 20 s soak)
 """
 
 from __future__ import annotations
