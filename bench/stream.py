@@ -242,6 +242,15 @@ class CpuMeter:
     def stop(self) -> None:
         self.seconds = [self._cpu(p) - t0 for p, t0 in zip(self.procs, self.t0, strict=True)]
 
+    def window(self, now: float, t_start: float, t_end: float) -> bool:
+        """For a receive loop: start at `t_start`, stop at `t_end`; True once stopped (the loop ends)."""
+        if not self.t0 and now >= t_start:
+            self.start()
+        if now >= t_end:
+            self.stop()
+            return True
+        return False
+
 
 def _result(times: list[list[int]], t_start: float, t_end: float, cpu: CpuMeter) -> dict[str, Any]:
     per = [fps_in(t, t_start, t_end) for t in times]
@@ -275,19 +284,13 @@ def raw_throughput(transport: str, n: int, d: Durations, tmp: Path) -> dict[str,
         index = {s: i for i, s in enumerate(socks)}
         t_start = time.monotonic() + d.warm_s
         t_end = t_start + d.measure_s
-        started = stopped = False
+        stopped = False
         while not stopped:
             for s, _ in poller.poll(100):
                 parts = s.recv_multipart(copy=False)
                 assert len(parts[0]) + len(parts[1]) == RGBA_BYTES + DEPTH_BYTES
                 times[index[s]].append(time.monotonic_ns())
-            now = time.monotonic()
-            if not started and now >= t_start:
-                cpu.start()
-                started = True
-            if now >= t_end:
-                cpu.stop()
-                stopped = True
+            stopped = cpu.window(time.monotonic(), t_start, t_end)
         ctx.destroy(linger=0)
     return _result(times, t_start, t_end, cpu)
 
@@ -419,7 +422,6 @@ def floor_throughput(control: str, d: Durations, server_proc: psutil.Process) ->
         times: list[int] = []
         t_start = time.monotonic() + d.warm_s
         t_end = t_start + d.measure_s
-        started = False
         while True:
             if not poller.poll(15_000):
                 raise Stuck("floor client: no frame within 15 s")
@@ -430,12 +432,7 @@ def floor_throughput(control: str, d: Durations, server_proc: psutil.Process) ->
             codec.decode_header(parts[1].buffer)
             times.append(t)
             request()
-            now = time.monotonic()
-            if not started and now >= t_start:
-                cpu.start()
-                started = True
-            if now >= t_end:
-                cpu.stop()
+            if cpu.window(time.monotonic(), t_start, t_end):
                 break
         ctl.send(codec.encode(m.Bye(rid=4)))
     finally:

@@ -217,14 +217,18 @@ class AsyncStream:
         with self.client._frames_lock:
             self.outstanding = max(0, self.outstanding - n)
 
+    async def _send(self, msg: m.PoseRequest | m.Credit, credits: int) -> None:
+        """Send on the frames plane; the `credits` counted for `msg` are given back if it fails."""
+        try:
+            await self.client._send_frames(msg)
+        except BaseException:
+            self._untake_credits(credits)
+            raise
+
     async def grant(self, n: int = 1) -> None:
         credit = self._credit(n)
         if credit is not None:
-            try:
-                await self.client._send_frames(credit)
-            except BaseException:
-                self._untake_credits(credit.n)
-                raise
+            await self._send(credit, credit.n)
 
     async def request(
         self,
@@ -243,36 +247,19 @@ class AsyncStream:
         `grant` credits go with the request (as `grant(n)` would, capped at `max_credits`): one message
         per frame instead of two against a 1.1+ server, a separate `Credit` against an older one."""
         req, credit = self._pose_request(
-            pose, fov=fov, width=width, height=height, near=near, far=far, eyes=eyes, grant=grant
+            pose, grant, fov=fov, width=width, height=height, near=near, far=far, eyes=eyes
         )
-        try:
-            await self.client._send_frames(req)
-        except BaseException:
-            self._untake_credits(req.credits + (credit.n if credit is not None else 0))
-            raise
+        await self._send(req, req.credits + (credit.n if credit is not None else 0))
         if credit is not None:
-            try:
-                await self.client._send_frames(credit)
-            except BaseException:
-                self._untake_credits(credit.n)
-                raise
+            await self._send(credit, credit.n)
         return req.pose_id
 
-    def _pose_request(
-        self,
-        pose: Any,
-        *,
-        fov: m.Fov | m.Intrinsics | None = None,
-        width: int | None = None,
-        height: int | None = None,
-        near: float | None = None,
-        far: float | None = None,
-        eyes: list[m.EyeView] | None = None,
-        grant: int = 0,
-    ) -> tuple[m.PoseRequest, m.Credit | None]:
-        """The request to send for `pose` (credits counted as outstanding), and a separate `Credit` to send
-        after it when the server predates credits in pose requests."""
+    def _pose_request(self, pose: Any, grant: int, **fields: Any) -> tuple[m.PoseRequest, m.Credit | None]:
+        """The request to send for `pose` with optional `PoseRequest` fields (credits counted as
+        outstanding), and a separate `Credit` to send after it when the server predates credits in pose
+        requests."""
         self._check_open()
+        fields["eyes"] = fields.get("eyes") or []
         n = self._take_credits(grant)
         folded = n if self.client.folds_credits else 0
         req = m.PoseRequest(
@@ -280,13 +267,8 @@ class AsyncStream:
             pose_id=next(self._pose_ids),
             T_world_camera=_mat(pose),
             t_pose_ns=time.monotonic_ns(),
-            fov=fov,
-            width=width,
-            height=height,
-            near=near,
-            far=far,
-            eyes=eyes or [],
             credits=folded,
+            **fields,
         )
         self.last_pose = req
         return req, (m.Credit(stream=self.id, n=n) if n and not folded else None)

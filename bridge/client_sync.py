@@ -71,9 +71,9 @@ class Stream:
         if credit is not None:
             self._send(credit, credit.n)
 
-    def request(self, pose: Any, **kw: Any) -> int:
+    def request(self, pose: Any, *, grant: int = 0, **kw: Any) -> int:
         """Ask for a frame from `pose` (see `AsyncStream.request`); returns the pose id the frame echoes."""
-        req, credit = self.inner._pose_request(pose, **kw)
+        req, credit = self.inner._pose_request(pose, grant, **kw)
         self._send(req, req.credits + (credit.n if credit is not None else 0))
         if credit is not None:
             self._send(credit, credit.n)

@@ -105,23 +105,29 @@ def test_streams_in_two_threads_get_their_own_frames(make_server: Any) -> None:
         assert {f.color.shape for f in got[1]} == {(16, 16, 4)}
 
 
+def _waiting_next_frame(st: Any) -> tuple[threading.Thread, list[BaseException]]:
+    """A thread blocked in `st.next_frame(30)` (after 0.3 s), and where its exception will land."""
+    out: list[BaseException] = []
+
+    def wait() -> None:
+        try:
+            st.next_frame(30.0)
+        except BaseException as exc:
+            out.append(exc)
+
+    t = threading.Thread(target=wait)
+    t.start()
+    time.sleep(0.3)
+    return t, out
+
+
 def test_a_waiting_next_frame_wakes_when_its_stream_closes(make_server: Any) -> None:
     """A caller blocked in `next_frame` learns of the close at once, not at its timeout."""
     srv = make_server()
     with Client(srv.endpoints["control"], follow_state=False) as c:
         st = c.open_stream(width=32, height=24)
         st.render(_pose(0.0))
-        out: list[BaseException] = []
-
-        def wait() -> None:
-            try:
-                st.next_frame(30.0)
-            except BaseException as exc:
-                out.append(exc)
-
-        t = threading.Thread(target=wait)
-        t.start()
-        time.sleep(0.3)
+        t, out = _waiting_next_frame(st)
         t0 = time.monotonic()
         srv.stop("maintenance")  # the server closes every stream and says goodbye
         t.join(10)
@@ -135,17 +141,7 @@ def test_a_waiting_next_frame_wakes_when_the_client_closes(make_server: Any) -> 
     srv = make_server()
     c = Client(srv.endpoints["control"], follow_state=False)
     st = c.open_stream(width=32, height=24)
-    out: list[BaseException] = []
-
-    def wait() -> None:
-        try:
-            st.next_frame(30.0)
-        except BaseException as exc:
-            out.append(exc)
-
-    t = threading.Thread(target=wait)
-    t.start()
-    time.sleep(0.3)
+    t, out = _waiting_next_frame(st)
     c.close()
     t.join(10)
     assert not t.is_alive()
