@@ -15,6 +15,7 @@ import hashlib
 import itertools
 import json
 import logging
+import select
 import selectors
 import socket
 import threading
@@ -52,6 +53,8 @@ from bridge.transport.sockets import (
 __all__ = ["AsyncClient", "AsyncStream", "SharedBookmark", "bookmarks_from_state"]
 
 log = logging.getLogger("vpbridge.client")
+
+_NOBLOCK = int(zmq.NOBLOCK)
 
 FRAMES_WATCH_S = 0.05
 """Sync client: how often the loop thread reads the frames plane while no caller does."""
@@ -138,9 +141,19 @@ class _BlockingWait:
         self._r, self._w = socket.socketpair()
         self._r.setblocking(False)
         self._w.setblocking(False)
-        self._sel = selectors.DefaultSelector()
-        self._sel.register(frames_fd, selectors.EVENT_READ)
-        self._sel.register(self._r, selectors.EVENT_READ)
+        self._rfd = self._r.fileno()
+        # `select.poll` where there is one (no Python layer per wait: this runs per frame), else a selector
+        # (Windows).
+        self._poll: Any = None
+        self._sel: selectors.BaseSelector | None = None
+        if hasattr(select, "poll"):
+            self._poll = select.poll()
+            self._poll.register(frames_fd, select.POLLIN)
+            self._poll.register(self._rfd, select.POLLIN)
+        else:
+            self._sel = selectors.DefaultSelector()
+            self._sel.register(frames_fd, selectors.EVENT_READ)
+            self._sel.register(self._r, selectors.EVENT_READ)
         self.waiting = False
         """Set by a thread about to wait; a delivery then writes the wake-up."""
         self.users = 0
@@ -156,8 +169,14 @@ class _BlockingWait:
                 pass
 
     def wait(self, timeout: float) -> None:
+        timeout = min(timeout, 3600.0)  # the caller waits again until its own deadline (which may be inf)
         try:
-            if any(key.fileobj is self._r for key, _ in self._sel.select(timeout)):
+            if self._poll is not None:
+                woke = any(fd == self._rfd for fd, _ in self._poll.poll(timeout * 1000.0))
+            else:
+                assert self._sel is not None
+                woke = any(key.fileobj is self._r for key, _ in self._sel.select(timeout))
+            if woke:
                 while self._r.recv(64):
                     pass
         except (OSError, ValueError):  # nothing left to read
@@ -177,7 +196,8 @@ class _BlockingWait:
             self.close()
 
     def close(self) -> None:
-        self._sel.close()
+        if self._sel is not None:
+            self._sel.close()
         self._r.close()
         self._w.close()
 
@@ -260,7 +280,7 @@ class AsyncStream:
         requests."""
         self._check_open()
         fields["eyes"] = fields.get("eyes") or []
-        n = self._take_credits(grant)
+        n = self._take_credits(grant) if grant else 0
         folded = n if self.client.folds_credits else 0
         req = m.PoseRequest(
             stream=self.id,
@@ -318,7 +338,8 @@ class AsyncStream:
                     # Reading now: a frame this thread delivers must not also write a wake-up (a spurious
                     # wake and two syscalls per frame); the loop thread sees the flag under this lock.
                     self._blocking.waiting = False
-                c._drain_here()
+                if not self._inbox:
+                    c._drain_here(self)
                 if self._inbox:
                     return self._inbox.popleft()
                 self._check_open()
@@ -335,10 +356,12 @@ class AsyncStream:
                 wait = self._blocking
                 wait.waiting = True
                 wait.users += 1
+                c._threads_waiting += 1
             try:
                 wait.wait(remaining)
             finally:
                 with c._frames_lock:
+                    c._threads_waiting -= 1
                     wait.left()
 
     async def render(self, pose: Any, *, timeout: float | None = None, **kw: Any) -> Frame:
@@ -457,6 +480,9 @@ class AsyncClient:
         """Set by the sync client: its callers read the frames socket in their own threads, and the loop
         thread reads it only while something on the loop waits on it (`_want_frames`)."""
         self._frames_interest = 0
+        self._threads_waiting = 0
+        """Sync callers' threads blocked on the frames socket's FD (a send made elsewhere must then check
+        for a waiting message, as it may have taken the FD's signal)."""
         self._loop_thread = 0
         self._every_stream: weakref.WeakSet[AsyncStream] = weakref.WeakSet()
         """Every stream opened (also those `_recover` has out of `_streams` for a moment): `close()`
@@ -643,22 +669,29 @@ class AsyncClient:
         """Send on the frames plane from the caller's thread, then read whatever the send left waiting
         (it may have taken the FD's wake-up). Waits for room as `_send_frames` does, up to `timeout`."""
         data = codec.encode(msg)
-        deadline = time.monotonic() + timeout
+        deadline = 0.0  # set once a send finds the queue full
         delay = 0.001
         while True:
             with self._frames_lock:
                 self._check_not_closed()
                 sock = self.frames
                 try:
-                    send_nowait(sock, [data])
+                    sock.send(data, _NOBLOCK)
                     return
                 except zmq.Again:
                     pass
                 finally:
-                    # The send may have taken the FD's wake-up: read what waits.
-                    if not sock.closed and readable(sock):
+                    # The send may have taken the FD's signal from a thread or the loop waiting on it: read
+                    # what waits (this thread checks the socket itself before it waits).
+                    if (
+                        (self._threads_waiting or self._frames_interest)
+                        and not sock.closed
+                        and readable(sock)
+                    ):
                         self._drain_here()
-            if time.monotonic() >= deadline:
+            if not deadline:
+                deadline = time.monotonic() + timeout
+            elif time.monotonic() >= deadline:
                 raise Timeout(
                     f"could not send to {self.endpoint} for {timeout:g} s (the frames queue is full); "
                     "is the server running?"
@@ -666,9 +699,11 @@ class AsyncClient:
             time.sleep(delay)
             delay = min(2 * delay, 0.05)
 
-    def _drain_here(self) -> None:
+    def _drain_here(self, until: AsyncStream | None = None) -> None:
         """Read every waiting frames-plane message in this (a sync caller's) thread, frames lock held:
-        frames go to their streams here, anything else to the loop thread."""
+        frames go to their streams here, anything else to the loop thread. With `until`, stop once that
+        stream has a frame, unless another thread or the loop waits on the socket's FD (this read may have
+        taken its signal); the caller checks the socket again before it waits."""
         sock = self.frames
         for _ in range(256):
             try:
@@ -680,6 +715,12 @@ class AsyncClient:
             t = time.monotonic_ns()
             if parts[0].bytes == codec.FRAME_TOPIC:
                 self._on_frame(parts, t)
+                if (
+                    until is not None
+                    and until._inbox
+                    and not (self._threads_waiting or self._frames_interest)
+                ):
+                    return
             else:
                 self._call_in_loop(self._on_frames_message, parts, t)
         self._call_in_loop(self._frames_wake)  # more waiting than one pass reads: the loop goes on
