@@ -47,7 +47,6 @@ from bridge.transport.sockets import (
     connect,
     readable,
     recv_nowait,
-    send_nowait,
 )
 
 __all__ = ["AsyncClient", "AsyncStream", "SharedBookmark", "bookmarks_from_state"]
@@ -60,7 +59,13 @@ FRAMES_WATCH_S = 0.05
 """Sync client: how often the loop thread reads the frames plane while no caller does."""
 
 
+_F64 = np.dtype(np.float64)
+
+
 def _mat(pose: Any) -> tuple[float, ...]:
+    if type(pose) is np.ndarray and pose.dtype is _F64 and pose.shape == (4, 4):
+        r0, r1, r2, r3 = pose.tolist()  # the common case without numpy calls: this runs per frame
+        return (*r0, *r1, *r2, *r3)
     a = np.asarray(pose, np.float64)
     if a.shape != (4, 4) and a.shape != (16,):
         raise ValueError(f"`pose` must be a 4×4 matrix (T_world_camera), got shape {a.shape}")
@@ -172,7 +177,8 @@ class _BlockingWait:
         timeout = min(timeout, 3600.0)  # the caller waits again until its own deadline (which may be inf)
         try:
             if self._poll is not None:
-                woke = any(fd == self._rfd for fd, _ in self._poll.poll(timeout * 1000.0))
+                ready = self._poll.poll(timeout * 1000.0)
+                woke = len(ready) == 2 or (len(ready) == 1 and ready[0][0] == self._rfd)
             else:
                 assert self._sel is not None
                 woke = any(key.fileobj is self._r for key, _ in self._sel.select(timeout))
@@ -649,7 +655,7 @@ class AsyncClient:
         sock = self.frames
         with self._frames_lock:
             try:
-                send_nowait(sock, [data])
+                sock.send(data, _NOBLOCK)
             except zmq.Again:
                 return False
             finally:
@@ -666,8 +672,10 @@ class AsyncClient:
     # -- the frames plane from a sync caller's thread (`bridge.client_sync`) ----------------------
 
     def _send_frames_blocking(self, msg: Any, timeout: float) -> None:
-        """Send on the frames plane from the caller's thread, then read whatever the send left waiting
-        (it may have taken the FD's wake-up). Waits for room as `_send_frames` does, up to `timeout`."""
+        """Send on the frames plane from the caller's thread. While another thread or the loop waits on
+        the socket's FD, then read what waits (the send may have taken the FD's signal from them); this
+        thread itself checks the socket before it next waits. Waits for room as `_send_frames` does, up
+        to `timeout`."""
         data = codec.encode(msg)
         deadline = 0.0  # set once a send finds the queue full
         delay = 0.001

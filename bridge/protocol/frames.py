@@ -16,7 +16,7 @@ from bridge.protocol import messages as m
 __all__ = ["Frame", "FrameView", "decode_frame"]
 
 
-@dataclass
+@dataclass(slots=True)
 class FrameView:
     """One view of a frame (mono: the only one; stereo: left then right)."""
 
@@ -32,7 +32,7 @@ class FrameView:
         return np.asarray(self.info.T_world_camera, np.float64).reshape(4, 4)
 
 
-@dataclass
+@dataclass(slots=True)
 class Frame:
     header: m.FrameHeader
     views: list[FrameView]
@@ -78,11 +78,16 @@ class Frame:
         return "\n".join(f"  {k:<10} {v:8.2f} ms" for k, v in rows.items())
 
 
+_U8, _F16, _U16 = np.dtype(np.uint8), np.dtype(np.float16), np.dtype(np.uint16)
+"""Dtype objects made once: `np.ndarray(shape, dtype, buffer)` is one call where `frombuffer` + `reshape`
+is two, on a path that runs per frame."""
+
+
 def _color(info: m.PartInfo, buf: Any) -> np.ndarray:
     if info.encoding == "rgba8":
-        return np.frombuffer(buf, np.uint8).reshape(info.height, info.width, 4)
+        return np.ndarray((info.height, info.width, 4), _U8, buf)
     if info.encoding == "rgb8":
-        return np.frombuffer(buf, np.uint8).reshape(info.height, info.width, 3)
+        return np.ndarray((info.height, info.width, 3), _U8, buf)
     if info.encoding == "jpeg":
         from PIL import Image
 
@@ -106,12 +111,14 @@ def decode_frame(parts: list[Any], t_received_ns: int) -> Frame:
             "BAD_REQUEST", f"frame header lists {len(infos)} parts but {len(parts) - 1} followed"
         )
     views = [FrameView(v) for v in header.views]
-    for i, info in enumerate(infos):
-        p = parts[i + 1]
+    i = 0
+    for info in infos:
+        i += 1
+        p = parts[i]
         buf = p.buffer if hasattr(p, "buffer") else memoryview(p)
         if buf.nbytes != info.nbytes:
             raise ProtocolError(
-                "BAD_REQUEST", f"part {i} ({info.kind}) has {buf.nbytes} bytes, header says {info.nbytes}"
+                "BAD_REQUEST", f"part {i - 1} ({info.kind}) has {buf.nbytes} bytes, header says {info.nbytes}"
             )
         if not 0 <= info.view < len(views):
             raise ProtocolError(
@@ -122,7 +129,7 @@ def decode_frame(parts: list[Any], t_received_ns: int) -> Frame:
         if kind == "color":
             v.color = _color(info, buf)
         elif kind == "depth":
-            v.depth = np.frombuffer(buf, np.float16).reshape(info.height, info.width)
+            v.depth = np.ndarray((info.height, info.width), _F16, buf)
         elif kind == "ids":
-            v.ids = np.frombuffer(buf, np.uint16).reshape(info.height, info.width)
+            v.ids = np.ndarray((info.height, info.width), _U16, buf)
     return Frame(header, views, t_received_ns)
