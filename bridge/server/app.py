@@ -623,7 +623,7 @@ class Server:
             t_path=t_path,
             shared=shared,
         )
-        self._send_result(st, header, parts)
+        self._send_result(st, header, parts, stamped=True)
 
     def _send_frame(self, st: Stream, fut: asyncio.Future[Any]) -> None:
         exc = fut.exception()
@@ -642,11 +642,15 @@ class Server:
         header, parts = fut.result()
         self._send_result(st, header, parts)
 
-    def _send_result(self, st: Stream, header: m.FrameHeader, parts: list[Any]) -> None:
+    def _send_result(
+        self, st: Stream, header: m.FrameHeader, parts: list[Any], *, stamped: bool = False
+    ) -> None:
+        """Send a frame; `stamped`: its header already carries the send time (`framing.restamp`)."""
         session = st.session
         if st.id not in self.streams or session.frames_id is None:
             return  # closed while rendering
-        msg = [session.frames_id, codec.FRAME_TOPIC, framing.header_bytes_with_send_time(header), *parts]
+        head = codec.encode(header) if stamped else framing.header_bytes_with_send_time(header)
+        msg = [session.frames_id, codec.FRAME_TOPIC, head, *parts]
         exc = self._send_frames(msg, copy=False)
         if exc is None:
             self.stats["frames"] += 1

@@ -244,8 +244,9 @@ def _check_pose_matrix(rid: int, mat: tuple[float, ...], field: str) -> m.Error 
 def check_pose(server: Server, st: Stream, req: m.PoseRequest) -> m.Error | None:
     """Validate what the schema cannot: rigid poses, sizes within limits, FOV ordering, near < far."""
     rid = req.pose_id
+    mat = req.T_world_camera
     err = (
-        _check_pose_matrix(rid, req.T_world_camera, "$.T_world_camera")
+        (None if mat == st.rigid_ok else _check_pose_matrix(rid, mat, "$.T_world_camera"))
         or _check_size(server, rid, req.width, req.height)
         or _check_fov(rid, req.fov, "$.fov")
     )
@@ -261,6 +262,8 @@ def check_pose(server: Server, st: Stream, req: m.PoseRequest) -> m.Error | None
         err = error(
             rid, m.ErrorCode.BAD_REQUEST, f"`far` ({far}) must be greater than `near` ({near})", "$.far"
         )
+    if err is None:
+        st.rigid_ok = mat
     return err
 
 

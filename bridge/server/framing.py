@@ -272,27 +272,35 @@ def restamp(
     t_path: float = 0.0,
     shared: bool = False,
 ) -> m.FrameHeader:
-    """A cached frame's header for a new request: its stream, seq, pose id and times (no render ran:
-    render start = end = encode end = now), the cached views, parts and provenance unchanged.
+    """A cached frame's header for a new request, stamped to be sent now: its stream, seq, pose id and
+    times (no render ran: render start = end = encode end = send = now), the cached views, parts and
+    provenance unchanged (one header copy per send, where `header_bytes_with_send_time` would make two).
 
     `shared`: the frame comes from a render that was already running when this request arrived; its
     render and encode times are kept, counted from the request's arrival (so the stages stay ordered)."""
 
+    now = time.monotonic_ns()
     if shared:
         o = header.times
         start = max(o.t_render_start, t_received)
         end = max(o.t_render_end, start)
+        encoded = max(o.t_encode_end, end)
         times = m.StageTimes(
             t_pose=t_pose,
             t_received=t_received,
             t_render_start=start,
             t_render_end=end,
-            t_encode_end=max(o.t_encode_end, end),
+            t_encode_end=encoded,
+            t_send=max(now, encoded),
         )
     else:
-        now = time.monotonic_ns()
         times = m.StageTimes(
-            t_pose=t_pose, t_received=t_received, t_render_start=now, t_render_end=now, t_encode_end=now
+            t_pose=t_pose,
+            t_received=t_received,
+            t_render_start=now,
+            t_render_end=now,
+            t_encode_end=now,
+            t_send=now,
         )
     return msgspec.structs.replace(
         header,

@@ -33,6 +33,8 @@ class Stream:
     """When a pose started waiting without a credit (for stall detection)."""
     key_memo: tuple[tuple[Any, ...], Any] | None = None
     """(camera fields of the last request + state seq, its frame-cache key): see `Server._dispatch`."""
+    rigid_ok: tuple[float, ...] = ()
+    """The last pose matrix that passed `check_pose` (a camera that holds still is not checked again)."""
 
 
 @dataclass

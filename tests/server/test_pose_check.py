@@ -54,3 +54,28 @@ def test_the_pose_check_matches_the_numpy_reference_on_random_and_borderline_pos
         assert _kind(mat) == expected, mat
         kinds.add(expected)
     assert kinds == {None, "nan", "rigid", "far"}
+
+
+def test_a_stream_that_holds_still_skips_the_matrix_check_but_a_new_pose_is_checked() -> None:
+    """`check_pose` remembers the last matrix that passed on each stream; anything else is checked."""
+    from types import SimpleNamespace
+
+    from bridge.protocol import messages as m
+    from bridge.server.control import check_pose
+
+    server = SimpleNamespace(limits=SimpleNamespace(max_width=8192, max_height=8192, max_pixels=1 << 26))
+    st = SimpleNamespace(rigid_ok=(), spec=SimpleNamespace(near=0.1, far=100.0))
+    good = tuple(float(x) for x in np.eye(4).ravel())
+    bad = (2.0, *good[1:])  # scaled: not rigid
+
+    def check(mat: tuple[float, ...]) -> m.Error | None:
+        req = m.PoseRequest(stream=1, pose_id=3, T_world_camera=mat, t_pose_ns=1)
+        return check_pose(server, st, req)  # type: ignore[arg-type]
+
+    assert check(good) is None and st.rigid_ok == good
+    err = check(bad)
+    assert err is not None and err.field == "$.T_world_camera" and "rigid" in err.message
+    assert st.rigid_ok == good  # a failed check does not replace the remembered pose
+    assert check(good) is None
+    nan = (float("nan"), *good[1:])
+    assert check(nan) is not None and check(nan) is not None
