@@ -1160,6 +1160,8 @@ class AsyncClient:
                 st.outstanding = 0
 
     def _schedule_recover(self, why: str) -> None:
+        if self._closed:  # closing: a recovery started now would outlive the loop ("Task was destroyed")
+            return
         if self._recovering is None or self._recovering.done():
             self._recovering = asyncio.create_task(self._recover(why))
 

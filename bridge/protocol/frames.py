@@ -111,14 +111,12 @@ def decode_frame(parts: list[Any], t_received_ns: int) -> Frame:
             "BAD_REQUEST", f"frame header lists {len(infos)} parts but {len(parts) - 1} followed"
         )
     views = [FrameView(v) for v in header.views]
-    i = 0
-    for info in infos:
-        i += 1
-        p = parts[i]
+    for i, info in enumerate(infos):
+        p = parts[i + 1]
         buf = p.buffer if hasattr(p, "buffer") else memoryview(p)
         if buf.nbytes != info.nbytes:
             raise ProtocolError(
-                "BAD_REQUEST", f"part {i - 1} ({info.kind}) has {buf.nbytes} bytes, header says {info.nbytes}"
+                "BAD_REQUEST", f"part {i} ({info.kind}) has {buf.nbytes} bytes, header says {info.nbytes}"
             )
         if not 0 <= info.view < len(views):
             raise ProtocolError(

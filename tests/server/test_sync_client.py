@@ -197,3 +197,27 @@ def test_credits_of_a_failed_send_are_given_back(make_server: Any) -> None:
     with pytest.raises(TransportError, match="closed"):
         st.grant(3)
     assert st.outstanding == 0
+
+
+def test_a_closing_client_starts_no_recovery(make_server: Any) -> None:
+    """A recovery asked for while the client closes (a heartbeat or frames-plane reply racing `close()`)
+    would outlive the stopped loop: it is not started."""
+    srv = make_server()
+    c = Client(srv.endpoints["control"], follow_state=False)
+    inner = c.inner
+
+    def ask_while_closing() -> bool:
+        inner._closed = True  # what `close()` sets first
+        inner._schedule_recover("test")
+        return inner._recovering is None
+
+    try:
+        assert c._lt.run(_call(ask_while_closing), 5.0)
+    finally:
+        inner._closed = False
+        c.close()
+    assert inner._recovering is None
+
+
+async def _call(fn: Any) -> Any:
+    return fn()
