@@ -59,13 +59,7 @@ FRAMES_WATCH_S = 0.05
 """Sync client: how often the loop thread reads the frames plane while no caller does."""
 
 
-_F64 = np.dtype(np.float64)
-
-
 def _mat(pose: Any) -> tuple[float, ...]:
-    if type(pose) is np.ndarray and pose.dtype is _F64 and pose.shape == (4, 4):
-        r0, r1, r2, r3 = pose.tolist()  # the common case without numpy calls: this runs per frame
-        return (*r0, *r1, *r2, *r3)
     a = np.asarray(pose, np.float64)
     if a.shape != (4, 4) and a.shape != (16,):
         raise ValueError(f"`pose` must be a 4×4 matrix (T_world_camera), got shape {a.shape}")
@@ -177,8 +171,7 @@ class _BlockingWait:
         timeout = min(timeout, 3600.0)  # the caller waits again until its own deadline (which may be inf)
         try:
             if self._poll is not None:
-                ready = self._poll.poll(timeout * 1000.0)
-                woke = len(ready) == 2 or (len(ready) == 1 and ready[0][0] == self._rfd)
+                woke = any(fd == self._rfd for fd, _ in self._poll.poll(timeout * 1000.0))
             else:
                 assert self._sel is not None
                 woke = any(key.fileobj is self._r for key, _ in self._sel.select(timeout))

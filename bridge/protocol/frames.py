@@ -98,26 +98,14 @@ def _color(info: m.PartInfo, buf: Any) -> np.ndarray:
 
 
 def decode_frame(parts: list[Any], t_received_ns: int) -> Frame:
-    """Decode [header, payload...] (topic already stripped). Payloads become read-only numpy views.
-
-    Runs once per frame on the client's hot path: one pass over the parts, checking each against the
-    header (`codec.check_frame_parts` says the same things) as it makes its view."""
+    """Decode [header, payload...] (topic already stripped). Payloads become read-only numpy views."""
     if not parts:
         raise ProtocolError("BAD_REQUEST", "frame has no header part")
     header = codec.decode_header(parts[0])
-    infos = header.parts
-    if len(parts) - 1 != len(infos):
-        raise ProtocolError(
-            "BAD_REQUEST", f"frame header lists {len(infos)} parts but {len(parts) - 1} followed"
-        )
+    payload = [p.buffer if hasattr(p, "buffer") else memoryview(p) for p in parts[1:]]
+    codec.check_frame_parts(header, payload)
     views = [FrameView(v) for v in header.views]
-    for i, info in enumerate(infos):
-        p = parts[i + 1]
-        buf = p.buffer if hasattr(p, "buffer") else memoryview(p)
-        if buf.nbytes != info.nbytes:
-            raise ProtocolError(
-                "BAD_REQUEST", f"part {i} ({info.kind}) has {buf.nbytes} bytes, header says {info.nbytes}"
-            )
+    for info, buf in zip(header.parts, payload, strict=True):
         if not 0 <= info.view < len(views):
             raise ProtocolError(
                 "BAD_REQUEST", f"part names view {info.view} but the header has {len(views)} views"

@@ -285,23 +285,16 @@ def restamp(
         start = max(o.t_render_start, t_received)
         end = max(o.t_render_end, start)
         encoded = max(o.t_encode_end, end)
-        times = m.StageTimes(
-            t_pose=t_pose,
-            t_received=t_received,
-            t_render_start=start,
-            t_render_end=end,
-            t_encode_end=encoded,
-            t_send=max(now, encoded),
-        )
     else:
-        times = m.StageTimes(
-            t_pose=t_pose,
-            t_received=t_received,
-            t_render_start=now,
-            t_render_end=now,
-            t_encode_end=now,
-            t_send=now,
-        )
+        start = end = encoded = now
+    times = m.StageTimes(
+        t_pose=t_pose,
+        t_received=t_received,
+        t_render_start=start,
+        t_render_end=end,
+        t_encode_end=encoded,
+        t_send=max(now, encoded),
+    )
     return msgspec.structs.replace(
         header,
         stream=stream,
