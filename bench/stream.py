@@ -223,13 +223,33 @@ def fps_in(times_ns: list[int], t0: float, t1: float) -> float:
     return sum(1 for t in times_ns if lo <= t < hi) / (t1 - t0)
 
 
+def _machine_busy() -> tuple[float, float]:
+    """CPU seconds the whole machine has been busy (every core, every process and kernel thread), and of
+    those, stolen by the hypervisor (0 where the platform does not say)."""
+    t = psutil.cpu_times()
+    idle = t.idle + getattr(t, "iowait", 0.0)
+    total = sum(t)
+    steal = float(getattr(t, "steal", 0.0))
+    return float(total - idle - getattr(t, "guest", 0.0) - getattr(t, "guest_nice", 0.0)), steal
+
+
+OTHER_CPU_NOTE = 0.1
+"""Busy cores outside the measured processes above which a run counts as shared with other work."""
+
+
 class CpuMeter:
-    """CPU seconds (user + system, every thread) of this process and one other over a window."""
+    """CPU seconds (user + system, every thread) of this process and one other over a window, and the CPU
+    the rest of the machine used meanwhile (other processes, kernel threads, steal), in cores: a round in
+    which something else ran is visible in the results instead of hiding in the spread."""
 
     def __init__(self, other: psutil.Process) -> None:
         self.procs = [psutil.Process(), other]
         self.t0: list[float] = []
         self.seconds: list[float] = []
+        self._m0 = (0.0, 0.0, 0.0)
+        self.other_cores = 0.0
+        """Busy cores outside the two measured processes, averaged over the window."""
+        self.steal_cores = 0.0
 
     @staticmethod
     def _cpu(p: psutil.Process) -> float:
@@ -238,9 +258,14 @@ class CpuMeter:
 
     def start(self) -> None:
         self.t0 = [self._cpu(p) for p in self.procs]
+        self._m0 = (time.monotonic(), *_machine_busy())
 
     def stop(self) -> None:
         self.seconds = [self._cpu(p) - t0 for p, t0 in zip(self.procs, self.t0, strict=True)]
+        busy, steal = _machine_busy()
+        wall = max(time.monotonic() - self._m0[0], 1e-9)
+        self.other_cores = max(0.0, (busy - self._m0[1] - sum(self.seconds)) / wall)
+        self.steal_cores = max(0.0, (steal - self._m0[2]) / wall)
 
     def window(self, now: float, t_start: float, t_end: float) -> bool:
         """For a receive loop: start at `t_start`, stop at `t_end`; True once stopped (the loop ends)."""
@@ -262,6 +287,8 @@ def _result(times: list[list[int]], t_start: float, t_end: float, cpu: CpuMeter)
         "cpu_ms_per_frame": 1e3 * (here + there) / max(frames, 1),
         "cpu_ms_per_frame_sender": 1e3 * there / max(frames, 1),
         "cpu_ms_per_frame_receivers": 1e3 * here / max(frames, 1),
+        "other_cpu_cores": cpu.other_cores,
+        "steal_cores": cpu.steal_cores,
     }
 
 
@@ -945,6 +972,21 @@ def table(out: dict[str, Any]) -> str:
     lines.insert(1, "  ".join("-" * w for w in widths))
     for e in out.get("errors", []):
         lines.append(f"FAILED {e}")
+    other = [
+        run.get("other_cpu_cores", 0.0)
+        for transport in ("tcp", "ipc")
+        for key, t in out.get(transport, {}).items()
+        if key.startswith("throughput_")
+        for side in ("raw", "vpbridge")
+        for run in t[side]["runs"]
+    ]
+    if other:
+        lines.append(
+            f"\nCPU outside the measured processes during the throughput runs (other work, kernel threads, steal): "
+            f"median {statistics.median(other):.2f}, max {max(other):.2f} cores; "
+            f"{sum(o > OTHER_CPU_NOTE for o in other)} of {len(other)} runs over {OTHER_CPU_NOTE} "
+            "(raw runs counted once per figure)"
+        )
     mc = out["machine"]
     lines.append(
         f"\n{mc['cpu_count']} CPUs ({mc['cpu']}), Python {mc['python']}, pyzmq {mc['pyzmq']} / libzmq {mc['libzmq']}, "

@@ -143,16 +143,18 @@ class _BlockingWait:
         self._rfd = self._r.fileno()
         # `select.poll` where there is one (no Python layer per wait: this runs per frame), else a selector
         # (Windows).
+        self._frames_fd = frames_fd
         self._poll: Any = None
         self._sel: selectors.BaseSelector | None = None
         if hasattr(select, "poll"):
-            self._poll = select.poll()
-            self._poll.register(frames_fd, select.POLLIN)
-            self._poll.register(self._rfd, select.POLLIN)
+            self._poll = self._new_poll()
         else:
             self._sel = selectors.DefaultSelector()
             self._sel.register(frames_fd, selectors.EVENT_READ)
             self._sel.register(self._r, selectors.EVENT_READ)
+        self._poll_free = threading.Lock()
+        """Held by the thread waiting on `_poll` (a poll object refuses a second concurrent `poll()`): a
+        second thread waiting on the same stream waits on a poll object of its own."""
         self.waiting = False
         """Set by a thread about to wait; a delivery then writes the wake-up."""
         self.users = 0
@@ -167,11 +169,24 @@ class _BlockingWait:
             except OSError:  # full (a wake-up is already pending) or closed
                 pass
 
+    def _new_poll(self) -> Any:
+        poll = select.poll()
+        poll.register(self._frames_fd, select.POLLIN)
+        poll.register(self._rfd, select.POLLIN)
+        return poll
+
     def wait(self, timeout: float) -> None:
         timeout = min(timeout, 3600.0)  # the caller waits again until its own deadline (which may be inf)
         try:
             if self._poll is not None:
-                woke = any(fd == self._rfd for fd, _ in self._poll.poll(timeout * 1000.0))
+                if self._poll_free.acquire(blocking=False):
+                    try:
+                        ready = self._poll.poll(timeout * 1000.0)
+                    finally:
+                        self._poll_free.release()
+                else:
+                    ready = self._new_poll().poll(timeout * 1000.0)
+                woke = any(fd == self._rfd for fd, _ in ready)
             else:
                 assert self._sel is not None
                 woke = any(key.fileobj is self._r for key, _ in self._sel.select(timeout))
@@ -340,7 +355,12 @@ class AsyncStream:
                 if not self._inbox:
                     c._drain_here(self)
                 if self._inbox:
-                    return self._inbox.popleft()
+                    frame = self._inbox.popleft()
+                    if self._inbox and self._blocking is not None and self._blocking.users:
+                        # Another thread waits on this stream and one wake-up may have stood for several
+                        # frames (or been drained by this thread): wake it for the frame left.
+                        self._blocking.notify(force=True)
+                    return frame
                 self._check_open()
                 c._check_not_closed()
                 remaining = deadline - time.monotonic()

@@ -105,6 +105,55 @@ def test_streams_in_two_threads_get_their_own_frames(make_server: Any) -> None:
         assert {f.color.shape for f in got[1]} == {(16, 16, 4)}
 
 
+def test_two_threads_on_one_stream_share_its_frames_without_a_lost_wake_up(make_server: Any) -> None:
+    """Two threads blocked in `next_frame` on the same stream: frames arriving together go one to each at
+    once, and none waits in the inbox while a thread sleeps (a wake-up that stood for two frames, or that
+    the other thread drained, used to leave the second waiter asleep until its timeout)."""
+    srv = make_server()
+    with Client(srv.endpoints["control"], follow_state=False) as c:
+        st = c.open_stream(width=32, height=24)
+        st.render(_pose(0.0))
+        lags: list[float] = []
+        taken: list[int] = []
+        errors: list[BaseException] = []
+        stop = threading.Event()
+        lock = threading.Lock()
+
+        def consume() -> None:
+            while not stop.is_set():
+                try:
+                    f = st.next_frame(timeout=0.5)
+                except Timeout:
+                    continue
+                except BaseException as exc:
+                    errors.append(exc)
+                    return
+                with lock:
+                    lags.append((time.monotonic_ns() - f.t_received_ns) / 1e9)
+                    taken.append(f.pose_id)
+                time.sleep(0.25)  # "work": the other thread must take the next frame meanwhile
+
+        threads = [threading.Thread(target=consume) for _ in range(2)]
+        for t in threads:
+            t.start()
+        try:
+            sent: list[int] = []
+            for burst in range(12):
+                time.sleep(0.35)  # both threads back in `next_frame`
+                sent += [st.request(_pose(0.01 * burst + 0.001 * k), grant=1) for k in range(2)]
+            deadline = time.monotonic() + 10
+            while len(taken) < len(sent) and time.monotonic() < deadline:
+                time.sleep(0.05)
+        finally:
+            stop.set()
+            for t in threads:
+                t.join(10)
+        assert not errors
+        assert sorted(taken) == sent  # every frame reached a thread, once
+        # Each frame was taken by a thread within well under one "work" sleep of its arrival.
+        assert max(lags) < 0.2, sorted(lags)[-4:]
+
+
 def _waiting_next_frame(st: Any) -> tuple[threading.Thread, list[BaseException]]:
     """A thread blocked in `st.next_frame(30)` (after 0.3 s), and where its exception will land."""
     out: list[BaseException] = []
