@@ -972,20 +972,21 @@ def table(out: dict[str, Any]) -> str:
     lines.insert(1, "  ".join("-" * w for w in widths))
     for e in out.get("errors", []):
         lines.append(f"FAILED {e}")
-    other = [
-        run.get("other_cpu_cores", 0.0)
+    # The 1-client figures share one list of raw runs: each run once.
+    runs = {
+        id(run): run
         for transport in ("tcp", "ipc")
         for key, t in out.get(transport, {}).items()
         if key.startswith("throughput_")
         for side in ("raw", "vpbridge")
         for run in t[side]["runs"]
-    ]
+    }
+    other = [run.get("other_cpu_cores", 0.0) for run in runs.values()]
     if other:
         lines.append(
             f"\nCPU outside the measured processes during the throughput runs (other work, kernel threads, steal): "
             f"median {statistics.median(other):.2f}, max {max(other):.2f} cores; "
-            f"{sum(o > OTHER_CPU_NOTE for o in other)} of {len(other)} runs over {OTHER_CPU_NOTE} "
-            "(raw runs counted once per figure)"
+            f"{sum(o > OTHER_CPU_NOTE for o in other)} of {len(other)} runs over {OTHER_CPU_NOTE}"
         )
     mc = out["machine"]
     lines.append(
